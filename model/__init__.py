@@ -1,0 +1,3 @@
+"""capplan: multi-year capacity planning of large public programmes."""
+
+__version__ = "0.1.0"

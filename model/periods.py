@@ -1,0 +1,179 @@
+"""Calendar: granularity, period labels, and lead times in days turned into distributed lags.
+
+A year has 365 days. Periods run from the first period of `start` to the last of `horizon_end`;
+period index 0 is the first planned period.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+Granularity = Literal["year", "quarter", "month"]
+
+PERIODS_PER_YEAR: dict[str, int] = {"year": 1, "quarter": 4, "month": 12}
+DAYS_PER_YEAR = 365.0
+
+_KEY = re.compile(r"^(?P<year>\d{4})(?:Q(?P<q>[1-4])|-(?P<m>0[1-9]|1[0-2]))?$")
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The planning periods: `n` periods of `1 / per_year` years from `start` to `end`."""
+
+    start: int
+    end: int
+    granularity: Granularity
+
+    @property
+    def per_year(self) -> int:
+        """Periods per year (1, 4 or 12)."""
+        return PERIODS_PER_YEAR[self.granularity]
+
+    @property
+    def dt(self) -> float:
+        """Length of one period in years."""
+        return 1.0 / self.per_year
+
+    @property
+    def n(self) -> int:
+        """Number of periods in the horizon."""
+        return (self.end - self.start + 1) * self.per_year
+
+    @property
+    def years(self) -> np.ndarray:
+        """Calendar year of each period."""
+        return self.start + np.arange(self.n) // self.per_year
+
+    @property
+    def days_per_period(self) -> float:
+        """Days in one period (365 / periods per year)."""
+        return DAYS_PER_YEAR / self.per_year
+
+    def label(self, t: int) -> str:
+        """Period label: `2028`, `2028Q3` or `2028-07`."""
+        year, k = self.start + t // self.per_year, t % self.per_year
+        if self.granularity == "year":
+            return str(year)
+        if self.granularity == "quarter":
+            return f"{year}Q{k + 1}"
+        return f"{year}-{k + 1:02d}"
+
+    def milestone_label(self, t: int | None) -> str | None:
+        """Milestone label of period t: a quarter (`2028Q3`), or the year at yearly granularity.
+
+        `None` when the milestone is not reached within the horizon.
+        """
+        if t is None:
+            return None
+        year, k = self.start + t // self.per_year, t % self.per_year
+        if self.granularity == "year":
+            return str(year)
+        quarter = k + 1 if self.granularity == "quarter" else k // 3 + 1
+        return f"{year}Q{quarter}"
+
+    def last_period_of_year(self, year: int) -> int:
+        """Index of the last period of `year` (may lie outside the horizon)."""
+        return (year - self.start + 1) * self.per_year - 1
+
+    def periods_of_key(self, key: str) -> list[int]:
+        """Periods a profile key names: a year (all its periods), `YYYYQn` or `YYYY-MM`.
+
+        Raises ValueError when the key is malformed or finer than the granularity.
+        """
+        match = _KEY.match(key)
+        if match is None:
+            raise ValueError(f"'{key}' is not a year (2026), quarter (2026Q2) or month (2026-05)")
+        year = int(match["year"])
+        first = (year - self.start) * self.per_year
+        if match["q"] is not None:
+            if self.granularity == "year":
+                raise ValueError(f"'{key}' names a quarter but the granularity is year")
+            q = int(match["q"]) - 1
+            if self.granularity == "quarter":
+                return [first + q]
+            return [first + 3 * q + i for i in range(3)]
+        if match["m"] is not None:
+            if self.granularity != "month":
+                raise ValueError(f"'{key}' names a month but the granularity is {self.granularity}")
+            return [first + int(match["m"]) - 1]
+        return [first + i for i in range(self.per_year)]
+
+    def profile(self, values: dict[str, float]) -> np.ndarray:
+        """Amounts per period from a keyed profile; a year's amount is spread evenly over its
+        periods, and keys before the first period count in period 0.
+
+        Raises ValueError for a key past the horizon.
+        """
+        out = np.zeros(self.n)
+        for key, amount in values.items():
+            periods = self.periods_of_key(key)
+            if periods[-1] >= self.n:
+                raise ValueError(f"'{key}' lies after horizon_end {self.end}")
+            for t in periods:
+                out[max(t, 0)] += amount / len(periods)
+        return out
+
+
+def days_to_periods(days: float, calendar: Calendar) -> float:
+    """A lead time in days as a (non-integer) number of periods."""
+    return days / calendar.days_per_period
+
+
+def distributed_lag(periods: float) -> dict[int, float]:
+    """Share of items entering in t that leave in t + k, for a lead time of `periods`.
+
+    A non-integer lag L is split: 1 - frac(L) leaves after floor(L) periods, frac(L) after
+    ceil(L). 4.71 quarters -> {4: 0.29, 5: 0.71}.
+    """
+    low = math.floor(periods)
+    frac = periods - low
+    if frac < 1e-9:
+        return {low: 1.0}
+    if frac > 1 - 1e-9:
+        return {low + 1: 1.0}
+    return {low: 1.0 - frac, low + 1: frac}
+
+
+def occupancy_kernel(lag: dict[int, float]) -> np.ndarray:
+    """Share of items entering in t that are still in the stage in t + j, j = 0, 1, ...
+
+    An item leaving after k periods occupies t .. t + max(k, 1) - 1.
+    """
+    length = max(max(k, 1) for k in lag)
+    kernel = np.zeros(length)
+    for k, share in lag.items():
+        kernel[: max(k, 1)] += share
+    return kernel
+
+
+def wip_completion(periods: float, n: int) -> np.ndarray:
+    """Share of the work in progress at the start that leaves a stage in period t.
+
+    Items in progress have a remaining lead time spread uniformly over (0, L], so they leave
+    at an even rate over the first L periods; with L = 0 they all leave in period 0.
+    """
+    out = np.zeros(n)
+    if periods <= 1e-9:
+        out[0] = 1.0
+        return out
+    for t in range(min(n, math.ceil(periods - 1e-9))):
+        out[t] = (min(periods, t + 1) - t) / periods
+    return out
+
+
+def wip_occupancy(periods: float, n: int) -> np.ndarray:
+    """Share of the work in progress at the start still in the stage in period t.
+
+    An item that leaves in period k occupies periods 0 .. max(k, 1) - 1.
+    """
+    done = wip_completion(periods, n)
+    occupancy = np.zeros(n)
+    for k, share in enumerate(done):
+        if share:
+            occupancy[: max(k, 1)] += share
+    return occupancy

@@ -1,0 +1,238 @@
+"""Solving: backend choice and the lexicographic passes.
+
+Two methods give the same optimum:
+- `search` (default): one LP, built once. Scope choices (`choose` measures) are enumerated by
+  fixing include[m] to 0 or 1; each milestone term is found by bisection over "done by period
+  T", a feasibility LP whose bounds change in place and which re-solves from the last basis.
+- `milp`: one MILP with include[m] binary and indicator binaries per milestone term; the
+  general fallback (used by `auto` when there are many choose measures) and the cross-check.
+Each term is optimised, then held within its tolerance while the next is optimised; a last
+pass keeps capacity levels as low as the plan allows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from model.backends import BACKENDS, Backend, Status
+from model.build import Built, build
+from model.instance import Instance, expand_terms
+from model.objectives import done_by_bounds, is_milestone, linear_cost, term_value
+
+MAX_ENUMERATED = 6
+NUMERIC_SLACK = 1e-7
+
+
+@dataclass
+class Solution:
+    """A solved plan: status, solution vector, term values and how it was solved."""
+
+    status: Status
+    x: np.ndarray | None
+    terms: list[str]
+    values: dict[str, float | int | None] = field(default_factory=dict)
+    include: dict[str, bool] = field(default_factory=dict)
+    failed_term: str | None = None
+    solver: str = "highs"
+    solver_version: str = ""
+    method: str = "search"
+    build_seconds: float = 0.0
+    load_seconds: float = 0.0
+    solver_seconds: float = 0.0
+    seconds: float = 0.0
+    solves: int = 0
+
+
+class SolverUnavailable(Exception):
+    """The chosen backend is not installed or cannot solve this kind of model."""
+
+
+def plan(
+    instance: Instance,
+    terms: list[str] | None = None,
+    solver: str = "highs",
+    method: str = "auto",
+    time_limit: float = 600.0,
+) -> tuple[Built, Solution]:
+    """Build and solve an instance lexicographically over its objective terms."""
+    started = time.perf_counter()
+    terms = expand_terms(terms or instance.objective.terms)
+    if solver not in BACKENDS:
+        raise SolverUnavailable(f"unknown solver '{solver}' (one of {', '.join(BACKENDS)})")
+    backend_type = BACKENDS[solver]
+    choose = [m.id for m in instance.measure if m.mode == "choose"]
+    if method == "auto":
+        method = "milp" if len(choose) > MAX_ENUMERATED and not backend_type.lp_only else "search"
+    if method == "milp" and backend_type.lp_only:
+        raise SolverUnavailable(f"solver '{solver}' solves LPs only; use --method search")
+    if method == "milp":
+        built = build(instance, integer=True, milestones=[t for t in terms if is_milestone(t)])
+    else:
+        built = build(instance)
+    backend = backend_type(built.lp, time_limit)
+    runner = _milp_passes if method == "milp" else _search_passes
+    solution = runner(built, backend, terms)
+    solution.method = method
+    solution.solver = solver
+    solution.solver_version = backend.version
+    solution.build_seconds = built.seconds
+    solution.load_seconds = backend.load_seconds
+    solution.solver_seconds = backend.solver_seconds
+    solution.solves = backend.solves
+    solution.seconds = time.perf_counter() - started
+    return built, solution
+
+
+def _tolerance(built: Built, term: str) -> float:
+    return float(built.instance.objective.tolerance.get(term, 0.0))
+
+
+def _linear_limit(best: float, relative: float) -> float:
+    """The value a linear term is held to: its optimum plus its tolerance (relative)."""
+    return best + abs(best) * relative + NUMERIC_SLACK * max(1.0, abs(best))
+
+
+class _Holds:
+    """Upper bounds on the remaining-work columns that earlier milestone terms hold."""
+
+    def __init__(self, built: Built) -> None:
+        self.cols = np.concatenate([*built.v.undone.values(), built.v.undone_total])
+        self.lower = built.lp.col_lower[self.cols].copy()
+        self.upper = built.lp.col_upper.copy()
+
+    def with_milestone(self, built: Built, term: str, period: int) -> np.ndarray:
+        """Upper bounds of the columns with "term reached by `period`" added."""
+        upper = self.upper.copy()
+        cols, bound = done_by_bounds(built, term, period)
+        upper[cols] = np.minimum(upper[cols], bound)
+        return upper[self.cols]
+
+    def hold(self, built: Built, term: str, period: int) -> None:
+        cols, bound = done_by_bounds(built, term, period)
+        self.upper[cols] = np.minimum(self.upper[cols], bound)
+
+    def apply(self, backend: Backend, upper: np.ndarray | None = None) -> None:
+        backend.set_bounds(self.cols, self.lower, self.upper[self.cols] if upper is None else upper)
+
+
+def _fix_scope(built: Built, backend: Backend, combo: dict[str, int]) -> None:
+    if combo:
+        cols = np.array([built.v.include[m] for m in combo])
+        values = np.array([float(b) for b in combo.values()])
+        backend.set_bounds(cols, values, values)
+
+
+def _earliest(built: Built, backend: Backend, holds: _Holds, term: str) -> int | None:
+    """The first period by which milestone `term` can be reached, by bisection over
+    feasibility LPs; None when not even by the horizon's end."""
+    backend.set_cost(np.zeros(built.lp.num_col))
+
+    def feasible(period: int) -> bool:
+        holds.apply(backend, holds.with_milestone(built, term, period))
+        outcome = backend.solve()
+        if outcome.status not in (Status.OPTIMAL, Status.INFEASIBLE):
+            raise RuntimeError(f"solver ended with {outcome.status.value} while searching {term}")
+        return outcome.status == Status.OPTIMAL
+
+    last = built.calendar.n - 1
+    if not feasible(last):
+        holds.apply(backend)
+        return None
+    low, high = 0, last
+    while low < high:
+        mid = (low + high) // 2
+        if feasible(mid):
+            high = mid
+        else:
+            low = mid + 1
+    holds.apply(backend)
+    return high
+
+
+def _minimise(backend: Backend, cost: np.ndarray) -> float | None:
+    backend.set_cost(cost)
+    outcome = backend.solve()
+    if outcome.status == Status.OPTIMAL:
+        return outcome.objective
+    if outcome.status == Status.INFEASIBLE:
+        return None
+    raise RuntimeError(f"solver ended with {outcome.status.value}")
+
+
+def _search_passes(built: Built, backend: Backend, terms: list[str]) -> Solution:
+    """Lexicographic passes over enumerated scope choices, milestones by bisection."""
+    choose = list(built.v.include)
+    combos = [
+        dict(zip(choose, bits, strict=True))
+        for bits in sorted(itertools.product((0, 1), repeat=len(choose)), key=sum)
+    ]
+    candidates = list(range(len(combos)))
+    holds = _Holds(built)
+    holds.apply(backend)
+    for term in terms:
+        results: dict[int, float] = {}
+        cost = None if is_milestone(term) else linear_cost(built, term)
+        for c in candidates:
+            _fix_scope(built, backend, combos[c])
+            value = (
+                _earliest(built, backend, holds, term) if cost is None else _minimise(backend, cost)
+            )
+            if value is not None:
+                results[c] = float(value)
+        if not results:
+            return Solution(Status.INFEASIBLE, None, terms, failed_term=term)
+        best = min(results.values())
+        if cost is None:
+            limit = min(best + int(_tolerance(built, term)), built.calendar.n - 1)
+            holds.hold(built, term, int(limit))
+            holds.apply(backend)
+        else:
+            limit = _linear_limit(best, _tolerance(built, term))
+            nz = np.flatnonzero(cost)
+            backend.add_row(nz, cost[nz], -np.inf, limit)
+        candidates = [c for c in candidates if c in results and results[c] <= limit + 1e-9]
+    combo = combos[candidates[0]]
+    _fix_scope(built, backend, combo)
+    return _final_pass(built, backend, terms, {m: bool(b) for m, b in combo.items()})
+
+
+def _milp_passes(built: Built, backend: Backend, terms: list[str]) -> Solution:
+    """Lexicographic passes over one MILP: milestone indicators and binary scope choices."""
+    holds = _Holds(built)
+    n = built.calendar.n
+    for term in terms:
+        if is_milestone(term):
+            cost = np.zeros(built.lp.num_col)
+            cost[built.indicators[term]] = -1.0
+        else:
+            cost = linear_cost(built, term)
+        value = _minimise(backend, cost)
+        if value is None:
+            return Solution(Status.INFEASIBLE, None, terms, failed_term=term)
+        if is_milestone(term):
+            period = int(round(n + value))
+            holds.hold(built, term, min(period + int(_tolerance(built, term)), n - 1))
+            holds.apply(backend)
+        else:
+            nz = np.flatnonzero(cost)
+            backend.add_row(nz, cost[nz], -np.inf, _linear_limit(value, _tolerance(built, term)))
+    return _final_pass(built, backend, terms, None)
+
+
+def _final_pass(
+    built: Built, backend: Backend, terms: list[str], include: dict[str, bool] | None
+) -> Solution:
+    """Minimise capacity levels with every term held; read the solution."""
+    backend.set_cost(linear_cost(built, "capacity"))
+    outcome = backend.solve()
+    if outcome.status != Status.OPTIMAL or outcome.x is None:
+        return Solution(outcome.status, None, terms, failed_term="capacity")
+    x = outcome.x
+    if include is None:
+        include = {m: bool(x[col] > 0.5) for m, col in built.v.include.items()}
+    values = {term: term_value(built, term, x) for term in terms}
+    return Solution(Status.OPTIMAL, x, terms, values, include)
