@@ -69,12 +69,17 @@ class Backend(ABC):
         """Add a row lower <= sum vals * x[cols] <= upper."""
 
     @abstractmethod
-    def _solve(self) -> Outcome:
+    def _solve(self, fresh: bool, primal: bool) -> Outcome:
         """Solve the current model."""
 
-    def solve(self) -> Outcome:
-        """Solve, counting the solve and its time."""
-        outcome = self._solve()
+    def solve(self, fresh: bool = False, primal: bool = False) -> Outcome:
+        """Solve, counting the solve and its time.
+
+        fresh: drop the previous basis (HiGHS then presolves); primal: primal simplex, for a
+        re-solve after the objective changed at a feasible basis. Backends that rebuild the
+        model at each solve ignore both.
+        """
+        outcome = self._solve(fresh, primal)
         self.solves += 1
         self.solver_seconds += outcome.seconds
         return outcome
@@ -134,12 +139,19 @@ class HighsBackend(Backend):
         self.h.addRow(float(lower), float(upper), len(cols), np.asarray(cols, np.int32),
                       np.asarray(vals, float))
 
-    def _solve(self) -> Outcome:
+    def _solve(self, fresh: bool, primal: bool) -> Outcome:
         started = time.perf_counter()
-        self.h.run()
-        seconds = time.perf_counter() - started
         ms = self._highspy.HighsModelStatus
+        if fresh:
+            self.h.clearSolver()
+        self.h.setOptionValue("simplex_strategy", 4 if primal else 1)
+        self.h.run()
         status = self.h.getModelStatus()
+        if status in (ms.kUnknown, ms.kSolveError, ms.kNotset) and not fresh:
+            self.h.clearSolver()  # a warm start that went astray: once more from scratch
+            self.h.run()
+            status = self.h.getModelStatus()
+        seconds = time.perf_counter() - started
         if status == ms.kOptimal:
             x = np.array(self.h.getSolution().col_value)
             return Outcome(Status.OPTIMAL, x, float(self.h.getInfo().objective_function_value),
@@ -189,7 +201,7 @@ class CbcBackend(_RebuildBackend):
 
     name = "cbc"
 
-    def _solve(self) -> Outcome:
+    def _solve(self, fresh: bool, primal: bool) -> Outcome:
         import pulp
 
         started = time.perf_counter()
@@ -239,7 +251,7 @@ class OrtoolsBackend(_RebuildBackend):
 
     solver_id = ""
 
-    def _solve(self) -> Outcome:
+    def _solve(self, fresh: bool, primal: bool) -> Outcome:
         from ortools.linear_solver import pywraplp
 
         started = time.perf_counter()

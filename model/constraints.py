@@ -16,8 +16,8 @@ import numpy as np
 
 from model.instance import Capacity, Instance
 from model.lp import LinearProgram
-from model.paths import STAGES, Routing
-from model.periods import Calendar, occupancy_kernel, wip_completion, wip_occupancy
+from model.paths import STAGES, Routing, wip_profiles
+from model.periods import Calendar, occupancy_kernel
 from model.variables import Variables
 
 
@@ -35,17 +35,7 @@ class ModelContext:
     wip_inside: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        n = self.calendar.n
-        for stage in STAGES:
-            done = np.zeros((len(self.instance.segment), n))
-            inside = np.zeros((len(self.instance.segment), n))
-            for s, seg in enumerate(self.instance.segment):
-                count = float(getattr(seg.in_progress, stage))
-                lead = self.routing.paths[self.routing.base_path(s)].lead[stage]
-                done[s] = count * wip_completion(lead, n)
-                inside[s] = count * wip_occupancy(lead, n)
-            self.wip_done[stage] = done
-            self.wip_inside[stage] = inside
+        self.wip_done, self.wip_inside = wip_profiles(self.instance, self.routing)
 
     @property
     def n(self) -> int:

@@ -20,7 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.instance import Instance, Measure, Segment
-from model.periods import Calendar, days_to_periods, distributed_lag
+from model.periods import (
+    Calendar,
+    days_to_periods,
+    distributed_lag,
+    wip_completion,
+    wip_occupancy,
+)
 
 STAGES = ("engineering", "execution")
 
@@ -164,3 +170,22 @@ def _make_path(
     lead = {stage: days_to_periods(days[stage], calendar) for stage in STAGES}
     lag = {stage: distributed_lag(lead[stage]) for stage in STAGES}
     return Path(s, key, lead, lag, weight, fixed_release)
+
+
+def wip_profiles(
+    instance: Instance, routing: Routing
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Work in progress at the start, per stage, as [segment, period] arrays of items: those
+    leaving the stage in each period, and those still in it (see periods.wip_completion)."""
+    n = instance.calendar.n
+    done: dict[str, np.ndarray] = {}
+    inside: dict[str, np.ndarray] = {}
+    for stage in STAGES:
+        done[stage] = np.zeros((len(instance.segment), n))
+        inside[stage] = np.zeros((len(instance.segment), n))
+        for s, seg in enumerate(instance.segment):
+            count = float(getattr(seg.in_progress, stage))
+            lead = routing.paths[routing.base_path(s)].lead[stage]
+            done[stage][s] = count * wip_completion(lead, n)
+            inside[stage][s] = count * wip_occupancy(lead, n)
+    return done, inside

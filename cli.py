@@ -1,0 +1,159 @@
+"""capplan's command line: load -> validate -> build -> solve -> report.
+
+Exit codes: 0 solved (also when the answer is "infeasible", which is reported), 2 bad input or
+usage, 1 an internal error, 3 infeasible with --strict.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from model.errors import InputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Multi-year capacity planning: the optimal yearly production and capacity trajectory.",
+)
+out_console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Solver(str, Enum):
+    highs = "highs"
+    cbc = "cbc"
+    glop = "glop"
+    scip = "scip"
+
+
+class Method(str, Enum):
+    auto = "auto"
+    search = "search"
+    milp = "milp"
+
+
+InstanceArg = Annotated[Path, typer.Argument(help="Instance file (TOML, format v1).")]
+ScenarioOpt = Annotated[
+    str | None, typer.Option("--scenario", "-s", help="A [scenarios.NAME] block to apply.")
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override PATH=VALUE, e.g. capacity.execution.max=3500 "
+                               "(repeatable; segment names may be globs)."),
+]
+
+
+def _load(instance: Path, scenario: str | None, overrides: list[str] | None,
+          objective: str | None = None):  # type: ignore[no-untyped-def]
+    from model.instance import load
+
+    settings = list(overrides or [])
+    if objective is not None:
+        terms = [t.strip() for t in objective.split(",") if t.strip()]
+        settings.append(f"objective.terms={json.dumps(terms)}")
+    return load(instance, scenario, settings)
+
+
+@app.command()
+def plan(
+    instance: InstanceArg,
+    scenario: ScenarioOpt = None,
+    set_: SetOpt = None,
+    objective: Annotated[
+        str | None, typer.Option(help="Lexicographic terms, e.g. finish,waiting or tail,cost.")
+    ] = None,
+    solver: Annotated[Solver, typer.Option(help="Solver backend.")] = Solver.highs,
+    method: Annotated[
+        Method, typer.Option(help="search: LP search over milestones and enumerated scope "
+                                  "choices; milp: one MILP; auto: search unless many choices.")
+    ] = Method.auto,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for trajectory.csv, capacity.csv, plan.json.")
+    ] = None,
+    strict: Annotated[bool, typer.Option(help="Exit 3 when the plan is infeasible.")] = False,
+) -> None:
+    """Solve an instance and print the optimal target trajectory."""
+    from model.backends import Status
+    from model.infeasibility import explain
+    from model.report import plan_document, render, trajectory_csv, write_out
+    from model.results import read_plan
+    from model.solve import SolverUnavailable
+    from model.solve import plan as solve_plan
+
+    loaded = _load(instance, scenario, set_, objective)
+    try:
+        built, solution = solve_plan(loaded.instance, solver=solver.value, method=method.value)
+    except SolverUnavailable as exc:
+        raise InputError("--solver", [("", str(exc))]) from None
+    result = read_plan(built, solution)
+    why = None
+    if solution.status == Status.INFEASIBLE:
+        why = explain(loaded.instance, solution.failed_term, solver.value)
+    doc = plan_document(loaded, solution, result, why)
+    if out is not None:
+        write_out(out, doc, result)
+    if format == Format.json:
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    elif format == Format.csv and solution.status == Status.OPTIMAL:
+        sys.stdout.write(trajectory_csv(result))
+    else:
+        render(out_console, loaded, solution, result, why)
+    if solution.status == Status.INFEASIBLE and strict:
+        raise typer.Exit(3)
+    if solution.status not in (Status.OPTIMAL, Status.INFEASIBLE):
+        err_console.print(f"error: the solver ended with {solution.status.value}")
+        raise typer.Exit(1)
+
+
+@app.command()
+def validate(instance: InstanceArg, scenario: ScenarioOpt = None, set_: SetOpt = None) -> None:
+    """Check an instance (schema, totals, references) and build its model, without solving."""
+    from model.build import build
+    from model.report import summary
+
+    loaded = _load(instance, scenario, set_)
+    built = build(loaded.instance)
+    summary(out_console, loaded, built.lp.num_col, built.lp.num_row)
+
+
+def main() -> None:
+    """Entry point: bad input exits 2 with one message, internal errors exit 1."""
+    try:
+        app(standalone_mode=False)
+    except InputError as exc:
+        err_console.print(f"error: {exc.message()}", markup=False)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("aborted")
+        sys.exit(1)
+    except Exception as exc:
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):  # a usage error: it prints itself
+            show()
+            sys.exit(code)
+        if os.environ.get("CAPPLAN_DEBUG"):
+            raise
+        err_console.print(f"internal error: {type(exc).__name__}: {exc}", markup=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
