@@ -54,6 +54,7 @@ class Backend(ABC):
         self.load_seconds = 0.0
         self.solver_seconds = 0.0
         self.solves = 0
+        self.last_x: np.ndarray | None = None
 
     def set_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         """Change column bounds."""
@@ -80,6 +81,7 @@ class Backend(ABC):
         model at each solve ignore both.
         """
         outcome = self._solve(fresh, primal)
+        self.last_x = outcome.x
         self.solves += 1
         self.solver_seconds += outcome.seconds
         return outcome

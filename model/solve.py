@@ -126,9 +126,22 @@ def _fix_scope(built: Built, backend: Backend, combo: dict[str, int]) -> None:
         backend.set_bounds(cols, values, values)
 
 
-def _earliest(built: Built, backend: Backend, holds: _Holds, term: str) -> int | None:
-    """The first period by which milestone `term` can be reached, by bisection over
-    feasibility LPs; None when not even by the horizon's end."""
+def _earliest(
+    built: Built, backend: Backend, holds: _Holds, term: str
+) -> tuple[int | None, float | None]:
+    """The first period by which milestone `term` can be reached (None when not even by the
+    horizon's end), by bisection over feasibility LPs.
+
+    The front-loaded plan (least waiting) brackets the search: its milestone is feasible and
+    usually optimal, so one more feasibility LP often settles it. When it is optimal, its
+    waiting is returned too: it is then also the least waiting once the milestone is held.
+    """
+    waiting = _minimise(backend, linear_cost(built, "waiting"), fresh=True)
+    if waiting is None:
+        return None, None
+    guess_x = backend.last_x
+    guess = term_value(built, term, guess_x) if guess_x is not None else None
+    high = guess
     backend.set_cost(np.zeros(built.lp.num_col))
 
     def feasible(period: int) -> bool:
@@ -139,10 +152,17 @@ def _earliest(built: Built, backend: Backend, holds: _Holds, term: str) -> int |
         return outcome.status == Status.OPTIMAL
 
     last = built.calendar.n - 1
-    if not feasible(last):
-        holds.apply(backend)
-        return None
-    low, high = 0, last
+    if not isinstance(high, int):
+        if not feasible(last):
+            holds.apply(backend)
+            return None
+        high = last
+    low = 0
+    if high > 0:
+        if feasible(high - 1):
+            high -= 1
+        else:
+            low = high
     while low < high:
         mid = (low + high) // 2
         if feasible(mid):
@@ -150,7 +170,7 @@ def _earliest(built: Built, backend: Backend, holds: _Holds, term: str) -> int |
         else:
             low = mid + 1
     holds.apply(backend)
-    return high
+    return high, waiting if guess == high else None
 
 
 def _minimise(backend: Backend, cost: np.ndarray, fresh: bool) -> float | None:
@@ -177,15 +197,22 @@ def _search_passes(built: Built, backend: Backend, terms: list[str]) -> Solution
     holds = _Holds(built)
     holds.apply(backend)
     searched = True
+    known_waiting: dict[int, float] = {}
     for term in terms:
         results: dict[int, float] = {}
         cost = None if is_milestone(term) else linear_cost(built, term)
+        found_waiting: dict[int, float] = {}
         for c in candidates:
             _fix_scope(built, backend, combos[c])
-            value = (
-                _earliest(built, backend, holds, term) if cost is None
-                else _minimise(backend, cost, fresh=searched or len(candidates) > 1)
-            )
+            value: float | int | None
+            if cost is None:
+                value, waiting = _earliest(built, backend, holds, term)
+                if waiting is not None:
+                    found_waiting[c] = waiting
+            elif term == "waiting" and c in known_waiting:
+                value = known_waiting[c]
+            else:
+                value = _minimise(backend, cost, fresh=searched or len(candidates) > 1)
             if value is not None:
                 results[c] = float(value)
         if not results:
@@ -200,7 +227,8 @@ def _search_passes(built: Built, backend: Backend, terms: list[str]) -> Solution
             nz = np.flatnonzero(cost)
             backend.add_row(nz, cost[nz], -np.inf, limit)
         candidates = [c for c in candidates if c in results and results[c] <= limit + 1e-9]
-        searched = cost is None
+        searched = cost is None or (term == "waiting" and all(c in known_waiting for c in results))
+        known_waiting = found_waiting
     combo = combos[candidates[0]]
     _fix_scope(built, backend, combo)
     return _final_pass(built, backend, terms, {m: bool(b) for m, b in combo.items()}, searched)
