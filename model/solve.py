@@ -155,7 +155,7 @@ def _earliest(
     if not isinstance(high, int):
         if not feasible(last):
             holds.apply(backend)
-            return None
+            return None, None
         high = last
     low = 0
     if high > 0:

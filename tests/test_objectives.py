@@ -1,0 +1,162 @@
+"""Objective terms, their lexicographic order, integer targets and infeasible answers, on
+hand-solved instances."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import cap, make, segment, solve
+from model.backends import Status
+from model.infeasibility import explain
+
+
+def _tail_instance(terms: list[str]):  # type: ignore[no-untyped-def]
+    """10 slow items (execution 730 days = 2 years) and 190 fast ones (0 days); execution is
+    concurrent, 100 places at once; a slow item holds a place 2 years, a fast one 1 year."""
+    return make(
+        [segment("slow", 10, exe=730), segment("fast", 190)],
+        execution={"kind": "concurrent", "initial": 100, "max": 100},
+        terms=terms,
+    )
+
+
+def test_finish_first() -> None:
+    """[finish, p95]: the slow items must start in 2025 to finish in 2027 (earliest), holding
+    10 places in 2025 and 2026, so fast runs 90 + 90 + 10: cumulative 90, 180, 200. p95 =
+    ceil(0.95 x 200) = 190 items -> 2027."""
+    _, _, plan = solve(_tail_instance(["finish", "p95"]))
+    assert plan.milestones["finish"] == "2027"
+    assert plan.milestones["p95"] == "2027"
+
+
+def test_tail_puts_p95_first() -> None:
+    """tail = [p95, finish]: 190 fast items by 2026 need all 100 places in 2025 and 90 in
+    2026; the slow items then start in 2026 (10 places) and finish in 2028."""
+    _, sol, plan = solve(_tail_instance(["tail"]))
+    assert sol.terms == ["p95", "finish"]
+    assert plan.milestones["p95"] == "2026"
+    assert plan.milestones["finish"] == "2028"
+
+
+def test_tolerance_relaxes_a_milestone() -> None:
+    """[finish, p95] with finish held within 1 period: finish may be 2028, which lets p95 be
+    2026 as under `tail`."""
+    inst = make(
+        [segment("slow", 10, exe=730), segment("fast", 190)],
+        execution={"kind": "concurrent", "initial": 100, "max": 100},
+        terms=["finish", "p95"], tolerance={"finish": 1},
+    )
+    _, _, plan = solve(inst)
+    assert plan.milestones["p95"] == "2026"
+    assert plan.milestones["finish"] == "2028"
+
+
+def test_waiting_alone() -> None:
+    """[waiting] only: 3,000 items at rate <= 1,500 in 2025 and <= 2,000 after: 1,500 left at
+    the end of 2025 -> 1,500 item-years, finish 2026 follows."""
+    inst = make([segment(count=3000)], execution={"initial": 1000, "max": 2000, "ramp_up": 500},
+                terms=["waiting"])
+    _, sol, plan = solve(inst)
+    assert sol.values["waiting"] == pytest.approx(1500.0, rel=1e-6)
+    assert plan.milestones["finish"] == "2026"
+
+
+def test_cost_term() -> None:
+    """[finish, cost] with execution cost 2 per unit-year: finish 2026 needs rates adding up to
+    3,000 over 2025-2026 (2025 at most 1,500), 0 after: cost = 2 x 3,000 = 6,000. Which split
+    (1,500 + 1,500 or 1,250 + 1,750) is not determined by these two terms."""
+    inst = make([segment(count=3000)],
+                execution={"initial": 1000, "max": 2000, "ramp_up": 500, "cost": 2.0},
+                terms=["finish", "cost"])
+    built, sol, _ = solve(inst)
+    assert sol.values["cost"] == pytest.approx(6000.0, rel=1e-6)
+    levels = cap(built, sol)
+    assert sum(levels[:2]) == pytest.approx(3000.0) and levels[0] <= 1500.0 + 1e-6
+    assert levels[2:] == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_integer_targets_add_up() -> None:
+    """10 items at rate 10/3 a year: cumulative 3.33, 6.67, 10 -> rounded 3, 7, 10 -> yearly
+    targets 3, 4, 3 (round the curve, then take differences: they add up to 10)."""
+    rate = 10 / 3
+    inst = make([segment(count=10)], execution={"initial": rate, "max": rate})
+    _, _, plan = solve(inst)
+    assert list(plan.trajectory["cumulative"]) == [3, 7, 10]
+    assert list(plan.trajectory["completed"]) == [3, 4, 3]
+
+
+def test_history_years_in_trajectory() -> None:
+    """History: 100 before 2023, 50 in 2023, 60 in 2024; then 100 items done in 2025.
+    Cumulative 150, 210, 310; 2023-2024 realised."""
+    inst = make([segment(count=100)],
+                history={"completed": {"2023": 50, "2024": 60}, "completed_before": 100})
+    _, _, plan = solve(inst)
+    t = plan.trajectory
+    assert list(t["year"]) == [2023, 2024, 2025]
+    assert list(t["completed"]) == [50, 60, 100]
+    assert list(t["cumulative"]) == [150, 210, 310]
+    assert list(t["realised"]) == [True, True, False]
+
+
+def _deadline_instance(hard: bool = True):  # type: ignore[no-untyped-def]
+    """2,000 items, rate 1,000 a year before start, ramp-up 500, max 5,000 (never binding);
+    deadline 2025."""
+    return make([segment(count=2000)], execution={"initial": 1000, "max": 5000, "ramp_up": 500},
+                deadline=2025, hard=hard)
+
+
+def test_hard_deadline_infeasible_with_explanation() -> None:
+    """By the end of 2025 the rate is at most 1,500 < 2,000: infeasible. Earliest finish 2026.
+    The least single change: ramp_up 500 -> 1,000 (2,000 in 2025); raising max does not help."""
+    _, sol, plan = solve(_deadline_instance())
+    assert sol.status == Status.INFEASIBLE
+    assert plan.trajectory.empty
+    why = explain(_deadline_instance(), sol.failed_term)
+    assert why.earliest_finish == "2026"
+    assert why.binding == ["capacity.execution.ramp_up"]
+    change = why.changes[0]
+    assert change.current == 500 and change.needed == 1000
+    assert "ramp_up 500 -> 1,000" in why.describe()[3]
+
+
+def test_soft_deadline_is_reported_not_enforced() -> None:
+    """The same deadline, not hard: finish 2026, 1,500 of 2,000 done by the end of 2025."""
+    _, sol, plan = solve(_deadline_instance(hard=False))
+    assert sol.status == Status.OPTIMAL
+    assert plan.deadline["done"] == 1500
+    assert plan.deadline["met"] is False
+
+
+def test_capacity_ceiling_change_names_its_year() -> None:
+    """Rate 1,000 (initial = max, ramp unlimited), 3,000 items, hard deadline 2026: 2,000 is
+    the most by 2026. Raising max to 1,500 suffices (1,500 + 1,500), needed from 2025."""
+    inst = make([segment(count=3000)], execution={"initial": 1000, "max": 1000},
+                deadline=2026, hard=True)
+    _, sol, _ = solve(inst)
+    assert sol.status == Status.INFEASIBLE
+    why = explain(inst, sol.failed_term)
+    assert why.changes[0].key == "capacity.execution.max"
+    assert why.changes[0].needed == 1500
+    assert why.changes[0].year == 2025
+
+
+def test_lead_times_make_deadline_unreachable() -> None:
+    """Execution takes 730 days (2 years): nothing can finish before 2027, so a hard 2026
+    deadline is out of reach whatever the capacity."""
+    inst = make([segment(count=10, exe=730)], execution={"initial": 100, "max": 100},
+                deadline=2026, hard=True)
+    _, sol, _ = solve(inst)
+    why = explain(inst, sol.failed_term)
+    assert why.unreachable_by_capacity
+    assert why.earliest_finish == "2027"
+
+
+def test_horizon_too_short_is_infeasible() -> None:
+    """100 items at 10 a year cannot finish within 2025-2030 (60 at most): `finish` is
+    infeasible; earliest finish: none within the horizon."""
+    inst = make([segment(count=100)], execution={"initial": 10, "max": 10})
+    _, sol, _ = solve(inst)
+    assert sol.status == Status.INFEASIBLE and sol.failed_term == "finish"
+    why = explain(inst, sol.failed_term)
+    assert why.earliest_finish is None
+    assert "horizon_end" in why.requirement
