@@ -135,7 +135,8 @@ def validate(instance: InstanceArg, scenario: ScenarioOpt = None, set_: SetOpt =
 def main() -> None:
     """Entry point: bad input exits 2 with one message, internal errors exit 1."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # an Exit raised inside a command comes back here
+        sys.exit(code if isinstance(code, int) else 0)
     except InputError as exc:
         err_console.print(f"error: {exc.message()}", markup=False)
         sys.exit(2)

@@ -1,0 +1,193 @@
+"""The command line: output contract, files, exit codes, and one clear message (exit 2) for
+every kind of bad input."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+import cli
+from conftest import INSTANCES
+
+TOY = str(INSTANCES / "toy.toml")
+
+
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        *args: str) -> tuple[int, str, str]:
+    """Run `capplan ARGS` in-process; returns (exit code, stdout, stderr)."""
+    monkeypatch.setattr(sys, "argv", ["capplan", *args])
+    code = 0
+    try:
+        cli.main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write(tmp_path: Path, text: str, name: str = "bad.toml") -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+GOOD = """
+[programme]
+name = "t"
+start = 2025
+horizon_end = 2030
+granularity = "year"
+
+[[segment]]
+name = "a"
+count = 100
+engineering_days = 0
+execution_days = 0
+"""
+
+
+def test_toy_json_contract(capsys: pytest.CaptureFixture[str],
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The toy (see README): 500 ready at the start, 1,500 to engineer for a year, execution
+    500 + 250 a year up to 1,000 -> 500 (2025), 1,000 (2026), 500 (2027) after 500 in 2024;
+    cumulative 500, 1,000, 2,000, 2,500; p50 = 1,250 -> 2026, p95 = 2,375 -> 2027."""
+    code, out, _ = run(capsys, monkeypatch, "plan", TOY, "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    for key in ("status", "instance", "scenario", "trajectory", "milestones", "scope",
+                "capacity", "solver", "input_sha256"):
+        assert key in doc
+    assert doc["status"] == "optimal"
+    assert [(r["year"], r["completed"], r["cumulative"]) for r in doc["trajectory"]] == [
+        (2024, 500, 500), (2025, 500, 1000), (2026, 1000, 2000), (2027, 500, 2500)]
+    assert doc["milestones"] == {"p50": "2026", "p95": "2027", "finish": "2027"}
+    assert doc["trajectory"][0]["realised"] is True
+    assert doc["solver"]["name"] == "highs"
+    assert len(doc["input_sha256"]) == 64
+
+
+def test_table_output(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run(capsys, monkeypatch, "plan", TOY)
+    assert code == 0
+    assert "realised" in out and "Milestones: p50 2026, p95 2027, finish 2027" in out
+    assert "Deadline 2026: 2,000 done by its end (80.0%), not met" in out
+
+
+def test_csv_and_out_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run(capsys, monkeypatch, "plan", TOY, "--format", "csv", "--out",
+                       str(tmp_path / "o"))
+    assert code == 0
+    assert out.splitlines()[0] == "year,completed,cumulative,share,realised,engineering,execution"
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
+        "capacity.csv", "plan.json", "trajectory.csv"]
+    assert json.loads((tmp_path / "o" / "plan.json").read_text())["status"] == "optimal"
+
+
+def test_set_and_scenario(capsys: pytest.CaptureFixture[str],
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Toy with max 2,000 and ramp-up 1,000: the rate may reach 1,500 in 2025 and 2,000 in
+    2026, so 2026 does all 1,500 engineered items -> finish 2026 (one --set alone is not
+    enough: with ramp-up 250 the 2026 rate stays at 1,000)."""
+    code, out, _ = run(capsys, monkeypatch, "plan", TOY, "-f", "json",
+                       "--set", "capacity.execution.max=2000")
+    assert json.loads(out)["milestones"]["finish"] == "2027"
+    code, out, _ = run(capsys, monkeypatch, "plan", TOY, "-f", "json",
+                       "--set", "capacity.execution.max=2000",
+                       "--set", "capacity.execution.ramp_up=1000")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["milestones"]["finish"] == "2026"
+    assert doc["overrides"] == ["capacity.execution.max=2000", "capacity.execution.ramp_up=1000"]
+    code, out, _ = run(capsys, monkeypatch, "plan", str(INSTANCES / "groningen-2024.toml"),
+                       "-f", "json", "--scenario", "m29-in")
+    assert code == 0 and json.loads(out)["scope"]["M29"] is True
+
+
+def test_infeasible_is_an_answer(capsys: pytest.CaptureFixture[str],
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Toy with its 2026 deadline made hard: infeasible, explained, exit 0; --strict exits 3."""
+    args = ["plan", TOY, "--set", "programme.hard_deadline=true"]
+    code, out, _ = run(capsys, monkeypatch, *args)
+    assert code == 0
+    assert "infeasible" in out and "Earliest feasible finish: 2027" in out
+    code, out, _ = run(capsys, monkeypatch, *args, "-f", "json")
+    doc = json.loads(out)
+    assert doc["status"] == "infeasible" and doc["infeasibility"]["earliest_finish"] == "2027"
+    code, _, _ = run(capsys, monkeypatch, *args, "--strict")
+    assert code == 3
+
+
+def test_validate(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run(capsys, monkeypatch, "validate", str(INSTANCES / "groningen-2024.toml"))
+    assert code == 0
+    assert "scope 15,644: 5,858 done before 2025, 9,786 remaining" in out
+
+
+BAD_CASES = [
+    ("toml syntax", GOOD.replace('name = "a"', 'name = "a'), [], "line"),
+    ("unknown key", GOOD.replace("count = 100", "count = 100\ncuont = 3"),
+     [], "segment.a.cuont: unknown key"),
+    ("wrong type", GOOD.replace("count = 100", 'count = "many"'), [], "segment.a.count:"),
+    ("negative count", GOOD.replace("count = 100", "count = -5"), [],
+     "segment.a.count: Input should be greater than or equal to 0 (got -5)"),
+    ("unknown enum", GOOD.replace('"year"', '"weekly"'), [], "programme.granularity:"),
+    ("released total", GOOD.replace("execution_days = 0",
+                                    'execution_days = 0\nreleased = { "2025" = 60 }'),
+     [], "segment.a.released: the profile adds up to 60 but count is 100"),
+    ("in progress total", GOOD.replace("execution_days = 0",
+                                       "execution_days = 0\nin_progress = { ready = 200 }"),
+     [], "segment.a.in_progress: 200 items in progress but count is 100"),
+    ("glob matches nothing", GOOD, ["--set", "segment.zz*.count=3"],
+     "--set segment.zz*.count: segment 'zz*' matches nothing"),
+    ("measure glob", GOOD + '\n[[measure]]\nid = "M"\nsegments = ["x*"]\n', [],
+     "measure.M.segments: 'x*' matches no segment"),
+    ("unknown scenario", GOOD, ["--scenario", "nope"], "scenarios.nope: no such scenario"),
+    ("deadline outside horizon", GOOD.replace('"year"', '"year"\ndeadline = 2050'), [],
+     "programme.deadline: 2050 is outside start..horizon_end"),
+    ("bad term", GOOD, ["--objective", "finish,fastest"], "unknown term 'fastest'"),
+    ("set without value", GOOD, ["--set", "programme.deadline"], "expected PATH=VALUE"),
+    ("release after horizon", GOOD.replace("execution_days = 0",
+                                           'execution_days = 0\nreleased = { "2040" = 100 }'),
+     [], "segment.a.released.2040: '2040' lies after horizon_end 2030"),
+    ("milp on glop", GOOD, ["--solver", "glop", "--method", "milp"], "solves LPs only"),
+]
+
+
+@pytest.mark.parametrize(("case", "text", "extra", "message"), BAD_CASES,
+                         ids=[c[0] for c in BAD_CASES])
+def test_bad_input_exits_2(case: str, text: str, extra: list[str], message: str, tmp_path: Path,
+                           capsys: pytest.CaptureFixture[str],
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """One message naming the file and key, exit 2, no traceback, nothing written."""
+    path = write(tmp_path, text)
+    out_dir = tmp_path / "out"
+    code, out, err = run(capsys, monkeypatch, "plan", path, *extra, "--out", str(out_dir))
+    assert code == 2, (out, err)
+    assert message in err
+    assert "Traceback" not in err and "Traceback" not in out
+    assert not out_dir.exists()
+    if case not in ("milp on glop",):
+        assert err.startswith(f"error: {path}")
+
+
+def test_missing_file(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _, err = run(capsys, monkeypatch, "plan", "no/such.toml")
+    assert code == 2 and "error: no/such.toml: file not found" in err
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str],
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run(capsys, monkeypatch, "plan", TOY, "--solver", "nope")[0] == 2
+    assert run(capsys, monkeypatch, "plan", TOY, "--bogus")[0] == 2
+    assert run(capsys, monkeypatch, "plan")[0] == 2
+
+
+def test_validate_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, GOOD.replace("count = 100", "count = -1"))
+    code, _, err = run(capsys, monkeypatch, "validate", path)
+    assert code == 2 and "segment.a.count" in err

@@ -1,0 +1,61 @@
+"""Calendar, distributed lags and work-in-progress profiles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.periods import (
+    Calendar,
+    distributed_lag,
+    occupancy_kernel,
+    wip_completion,
+    wip_occupancy,
+)
+
+
+def test_430_days_is_not_rounded() -> None:
+    """430 days at 91.25 days a quarter = 4.7123 quarters: 28.8% leave after 4 quarters,
+    71.2% after 5 (no rounding up to 5, nor to two whole years)."""
+    cal = Calendar(2025, 2030, "quarter")
+    lag = distributed_lag(430 / cal.days_per_period)
+    assert set(lag) == {4, 5}
+    assert lag[4] == pytest.approx(1 - 430 / 91.25 + 4)
+    assert lag[5] == pytest.approx(430 / 91.25 - 4)
+    assert sum(lag.values()) == pytest.approx(1.0)
+
+
+def test_whole_lags() -> None:
+    assert distributed_lag(0.0) == {0: 1.0}
+    assert distributed_lag(2.0) == {2: 1.0}
+
+
+def test_occupancy_kernel() -> None:
+    """Lag 1.5: half leave after 1 period (occupy t), half after 2 (occupy t, t+1); lag 0
+    still occupies one period."""
+    assert list(occupancy_kernel({1: 0.5, 2: 0.5})) == [1.0, 0.5]
+    assert list(occupancy_kernel({0: 1.0})) == [1.0]
+
+
+def test_wip_profiles() -> None:
+    """Lead time 2.5 periods: work in progress leaves at 0.4, 0.4, 0.2 in periods 0, 1, 2.
+    As for new items, an item does not occupy the period in which it leaves (except one that
+    leaves in period 0): in the stage 1.0 in period 0, 0.2 in period 1 (the share leaving in
+    period 2), 0 after."""
+    assert np.allclose(wip_completion(2.5, 5), [0.4, 0.4, 0.2, 0, 0])
+    assert np.allclose(wip_occupancy(2.5, 5), [1.0, 0.2, 0, 0, 0])
+    assert np.allclose(wip_completion(0.0, 3), [1, 0, 0])
+
+
+def test_labels_and_profiles() -> None:
+    cal = Calendar(2025, 2026, "month")
+    assert cal.n == 24 and cal.label(13) == "2026-02"
+    assert cal.milestone_label(13) == "2026Q1"
+    q = Calendar(2025, 2026, "quarter")
+    assert q.label(6) == "2026Q3"
+    assert list(q.profile({"2025": 400, "2026Q2": 10})) == [100, 100, 100, 100, 0, 10, 0, 0]
+    assert list(q.profile({"2020": 5}))[0] == 5
+    with pytest.raises(ValueError, match="after horizon_end"):
+        q.profile({"2027": 1})
+    with pytest.raises(ValueError, match="names a month"):
+        q.profile({"2025-03": 1})
