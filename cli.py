@@ -9,14 +9,17 @@ from __future__ import annotations
 import json
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from model.errors import InputError
+
+if TYPE_CHECKING:
+    from model.instance import Loaded
 
 app = typer.Typer(
     add_completion=False,
@@ -28,20 +31,20 @@ out_console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
 
 
-class Solver(str, Enum):
+class Solver(StrEnum):
     highs = "highs"
     cbc = "cbc"
     glop = "glop"
     scip = "scip"
 
 
-class Method(str, Enum):
+class Method(StrEnum):
     auto = "auto"
     search = "search"
     milp = "milp"
@@ -59,7 +62,8 @@ SetOpt = Annotated[
 
 
 def _load(instance: Path, scenario: str | None, overrides: list[str] | None,
-          objective: str | None = None):  # type: ignore[no-untyped-def]
+          objective: str | None = None) -> Loaded:
+    """Read an instance with its scenario, overrides and `--objective` (as an override)."""
     from model.instance import load
 
     settings = list(overrides or [])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,7 @@ import numpy as np
 from model.lp import INF, CompiledLP
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Outcome of one solve, or of a whole plan."""
 
     OPTIMAL = "optimal"
@@ -204,6 +204,13 @@ class CbcBackend(_RebuildBackend):
     name = "cbc"
 
     def _solve(self, fresh: bool, primal: bool) -> Outcome:
+        import warnings
+
+        with warnings.catch_warnings():  # PuLP 3 announces PuLP 4's API; pinned below 4
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return self._solve_pulp()
+
+    def _solve_pulp(self) -> Outcome:
         import pulp
 
         started = time.perf_counter()
@@ -229,7 +236,7 @@ class CbcBackend(_RebuildBackend):
                 prob += pulp.LpConstraint(expr, pulp.LpConstraintGE, f"r{r}l", lo)
             if up < INF:
                 prob += pulp.LpConstraint(expr, pulp.LpConstraintLE, f"r{r}u", up)
-        solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=self.time_limit, gapRel=1e-9)
+        solver = _cbc(timeLimit=self.time_limit, gapRel=1e-9)
         prob.solve(solver)
         seconds = time.perf_counter() - started
         status = pulp.LpStatus[prob.status]
@@ -246,6 +253,17 @@ class CbcBackend(_RebuildBackend):
         import pulp
 
         return f"pulp {pulp.__version__}"
+
+
+def _cbc(**options: Any) -> Any:
+    """PuLP's bundled CBC (PuLP 3 warns that PuLP 4 will unbundle it; pinned below 4)."""
+    import warnings
+
+    import pulp
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pulp.PULP_CBC_CMD(msg=False, **options)
 
 
 class OrtoolsBackend(_RebuildBackend):
@@ -327,9 +345,7 @@ def available() -> list[str]:
             if name == "highs":
                 import highspy  # noqa: F401
             elif name == "cbc":
-                import pulp
-
-                if not pulp.PULP_CBC_CMD(msg=False).available():
+                if not _cbc().available():
                     continue
             else:
                 from ortools.linear_solver import pywraplp

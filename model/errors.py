@@ -20,5 +20,6 @@ class InputError(Exception):
             key, problem = self.problems[0]
             return f"{self.source}: {key}: {problem}" if key else f"{self.source}: {problem}"
         lines = [f"{self.source}: {len(self.problems)} problems"]
-        lines += [f"  {key}: {problem}" if key else f"  {problem}" for key, problem in self.problems]
+        lines += [f"  {key}: {problem}" if key else f"  {problem}"
+                  for key, problem in self.problems]
         return "\n".join(lines)

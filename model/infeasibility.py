@@ -129,9 +129,9 @@ def explain(instance: Instance, failed_term: str | None, solver: str = "highs") 
         update={"programme": instance.programme.model_copy(update={"hard_deadline": False})}
     )
     built, solution = plan(soft, ["finish"], solver=solver, method="search")
-    earliest = (built.calendar.milestone_label(int(solution.values["finish"]))
-                if solution.status == Status.OPTIMAL and solution.values.get("finish") is not None
-                else None)
+    finish = solution.values.get("finish")
+    earliest = (built.calendar.milestone_label(int(finish))
+                if solution.status == Status.OPTIMAL and finish is not None else None)
     result = Infeasibility(requirement_text(instance, failed_term), earliest)
     limits = candidate_limits(instance)
     if limits and _least_raise(instance, frozenset(limits), failed_term, solver) is None:
@@ -156,7 +156,8 @@ def _least_raise(
     backend = BACKENDS[solver](built.lp, 600.0)
     if failed_term and is_milestone(failed_term):
         cols, upper = done_by_bounds(built, failed_term, built.calendar.n - 1)
-        backend.set_bounds(cols, built.lp.col_lower[cols], np.minimum(upper, built.lp.col_upper[cols]))
+        upper = np.minimum(upper, built.lp.col_upper[cols])
+        backend.set_bounds(cols, built.lp.col_lower[cols], upper)
     if built.v.include:
         cols = np.array(list(built.v.include.values()))
         backend.set_bounds(cols, np.zeros(len(cols)), np.zeros(len(cols)))

@@ -423,7 +423,9 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def set_path(raw: dict[str, Any], path: str, value: Any, source: str, origin: str) -> dict[str, Any]:
+def set_path(
+    raw: dict[str, Any], path: str, value: Any, source: str, origin: str
+) -> dict[str, Any]:
     """A copy of `raw` with `path` set to `value`.
 
     `segment.NAME.KEY`, `measure.ID.KEY` and `region.NAME.KEY` select blocks by name (NAME may

@@ -111,65 +111,71 @@ def applies(measure: Measure, seg: Segment) -> bool:
 
 def route(instance: Instance) -> Routing:
     """Split every segment into classes by measure and map the classes onto paths."""
-    calendar = instance.calendar
-    modes = {m.id: m.mode for m in instance.measure}
     paths: list[Path] = []
     splits: list[ChoiceSplit] = []
     affected = {m.id: 0.0 for m in instance.measure}
     for s, seg in enumerate(instance.segment):
-        release = new_releases(seg, calendar)
+        release = new_releases(seg, instance.calendar)
         active = [m for m in instance.measure if m.mode != "out" and applies(m, seg)]
         for m in active:
             affected[m.id] += m.share * float(release.sum())
-        index: dict[tuple[str, ...], int] = {}
-        fixed: dict[tuple[str, ...], np.ndarray] = {}
-
-        def path_for(measures: frozenset[str], s: int = s, seg: Segment = seg) -> int:
-            key = tuple(sorted(measures))
-            if key not in index:
-                index[key] = len(paths)
-                fixed[key] = np.zeros(calendar.n)
-                chosen = [m for m in instance.measure if m.id in measures]
-                paths.append(_make_path(s, seg, key, chosen, calendar, fixed[key]))
-            return index[key]
-
-        path_for(frozenset())
-        for taken in itertools.product((False, True), repeat=len(active)):
-            share = float(np.prod([m.share if t else 1 - m.share for m, t in zip(active, taken)]))
-            if share <= 1e-12:
-                continue
-            members = [m.id for m, t in zip(active, taken) if t]
-            always = frozenset(i for i in members if modes[i] == "in")
-            choose = tuple(i for i in members if modes[i] == "choose")
-            if not choose:
-                path_for(always)
-                fixed[tuple(sorted(always))] += share * release
-                continue
-            variants = tuple(
-                (frozenset(subset), path_for(always | frozenset(subset)))
-                for r in range(len(choose) + 1)
-                for subset in itertools.combinations(choose, r)
-            )
-            splits.append(ChoiceSplit(s, share, share * release, choose, variants))
+        _route_segment(instance, s, release, active, paths, splits)
     choose_ids = [m.id for m in instance.measure if m.mode == "choose"]
     return Routing(paths, splits, choose_ids, affected)
 
 
+def _route_segment(
+    instance: Instance, s: int, release: np.ndarray, active: list[Measure], paths: list[Path],
+    splits: list[ChoiceSplit],
+) -> None:
+    """Add the paths and choice splits of segment s: one class per combination of the
+    measures that apply, with the product of their shares."""
+    seg = instance.segment[s]
+    index: dict[tuple[str, ...], int] = {}
+
+    def path_for(measures: frozenset[str]) -> int:
+        key = tuple(sorted(measures))
+        if key not in index:
+            index[key] = len(paths)
+            chosen = [m for m in instance.measure if m.id in measures]
+            paths.append(_make_path(s, seg, key, chosen, instance.calendar))
+        return index[key]
+
+    path_for(frozenset())
+    for taken in itertools.product((False, True), repeat=len(active)):
+        pairs = list(zip(active, taken, strict=True))
+        share = float(np.prod([m.share if t else 1 - m.share for m, t in pairs]))
+        if share <= 1e-12:
+            continue
+        always = frozenset(m.id for m, t in pairs if t and m.mode == "in")
+        choose = tuple(m.id for m, t in pairs if t and m.mode == "choose")
+        if not choose:
+            paths[path_for(always)].fixed_release[:] += share * release
+            continue
+        variants = tuple(
+            (frozenset(subset), path_for(always | frozenset(subset)))
+            for r in range(len(choose) + 1)
+            for subset in itertools.combinations(choose, r)
+        )
+        splits.append(ChoiceSplit(s, share, share * release, choose, variants))
+
+
 def _make_path(
-    s: int, seg: Segment, key: tuple[str, ...], measures: list[Measure], calendar: Calendar,
-    fixed_release: np.ndarray,
+    s: int, seg: Segment, key: tuple[str, ...], measures: list[Measure], calendar: Calendar
 ) -> Path:
+    """A path of segment s taking `measures`; its fixed release starts empty."""
     days = {
-        "engineering": seg.engineering_days + sum(m.extra_days.engineering for m in measures),
-        "execution": seg.execution_days + sum(m.extra_days.execution for m in measures),
+        stage: getattr(seg, f"{stage}_days") + sum(getattr(m.extra_days, stage) for m in measures)
+        for stage in STAGES
     }
     weight = {
-        "engineering": seg.workload.engineering + sum(m.extra_workload.engineering for m in measures),
-        "execution": seg.workload.execution + sum(m.extra_workload.execution for m in measures),
+        stage: getattr(seg.workload, stage)
+        + sum(getattr(m.extra_workload, stage) for m in measures)
+        for stage in STAGES
     }
     lead = {stage: days_to_periods(days[stage], calendar) for stage in STAGES}
     lag = {stage: distributed_lag(lead[stage]) for stage in STAGES}
-    return Path(s, key, lead, lag, weight, fixed_release)
+    return Path(s, key, lead, lag, weight, np.zeros(calendar.n))
 
 
 def wip_profiles(

@@ -42,15 +42,16 @@ def plan_document(
         "scenario": loaded.scenario,
         "overrides": loaded.overrides,
         "trajectory": [
-            {"year": int(r.year), "completed": int(r.completed), "cumulative": int(r.cumulative),
-             "share": _num(r.share, 2), "realised": bool(r.realised)}
-            for r in traj.itertuples()
+            {"year": int(r["year"]), "completed": int(r["completed"]),
+             "cumulative": int(r["cumulative"]), "share": _num(r["share"], 2),
+             "realised": bool(r["realised"])}
+            for r in traj.to_dict("records")
         ],
         "milestones": plan.milestones,
         "scope": plan.scope,
         "capacity": [
-            {"year": int(r.year), **{s: _num(getattr(r, s)) for s in STAGES}}
-            for r in traj.itertuples() if not r.realised
+            {"year": int(r["year"]), **{s: _num(r[s]) for s in STAGES}}
+            for r in traj.to_dict("records") if not r["realised"]
         ],
         "objective": plan.objective,
         "deadline": plan.deadline,

@@ -108,8 +108,9 @@ def trajectory_table(built: Built, periods: pd.DataFrame) -> pd.DataFrame:
         engineering=("engineering", "mean"), execution=("execution", "mean"),
     )
     tol = 1e-6 * max(1.0, float(inst.remaining))
-    for year, row in yearly.iterrows():
-        rows.append({"year": int(year), "cumulative": float(row["cumulative"]), "realised": False,
+    for row in yearly.reset_index().to_dict("records"):
+        rows.append({"year": int(row["year"]), "cumulative": float(row["cumulative"]),
+                     "realised": False,
                      "engineering": row["engineering"], "execution": row["execution"]})
         if row["remaining"] <= tol:
             break
@@ -125,7 +126,9 @@ def trajectory_table(built: Built, periods: pd.DataFrame) -> pd.DataFrame:
     return table[["year", "completed", "cumulative", "share", "realised", *STAGES]]
 
 
-def milestone_periods(built: Built, periods: pd.DataFrame, terms: list[str]) -> dict[str, str | None]:
+def milestone_periods(
+    built: Built, periods: pd.DataFrame, terms: list[str]
+) -> dict[str, str | None]:
     """p50, p95, finish (and any other pNN term): the quarter by whose end that share of the
     whole scope is done; `before START` if history had reached it; None if beyond horizon."""
     inst = built.instance
@@ -150,7 +153,7 @@ def deadline_check(built: Built, periods: pd.DataFrame) -> dict[str, object]:
         return {}
     done = float(periods.loc[periods["year"] <= year, "cumulative"].iloc[-1])
     return {"year": year, "hard": inst.programme.hard_deadline,
-            "done": int(round(done)), "share": 100.0 * done / inst.scope,
+            "done": round(done), "share": 100.0 * done / inst.scope,
             "met": done >= inst.scope - 1e-6 * max(1.0, float(inst.remaining))}
 
 

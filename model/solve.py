@@ -248,7 +248,7 @@ def _milp_passes(built: Built, backend: Backend, terms: list[str]) -> Solution:
         if value is None:
             return Solution(Status.INFEASIBLE, None, terms, failed_term=term)
         if is_milestone(term):
-            period = int(round(n + value))
+            period = round(n + value)
             holds.hold(built, term, min(period + int(_tolerance(built, term)), n - 1))
             holds.apply(backend)
         else:

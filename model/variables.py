@@ -65,7 +65,9 @@ def define_capacity_variables(lp: LinearProgram, instance: Instance, n: int, v: 
         v.cap[stage] = lp.add_cols(n, spec.min, upper)
 
 
-def define_scope_variables(lp: LinearProgram, routing: Routing, v: Variables, integer: bool) -> None:
+def define_scope_variables(
+    lp: LinearProgram, routing: Routing, v: Variables, integer: bool
+) -> None:
     """include[m] in {0, 1}: measure m (mode `choose`) is taken; split[c, k] in [0, 1]: share of
     choice class c that follows its k-th variant."""
     for m in routing.choose:

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import INSTANCES, make, segment, solve
+
 from model.backends import available
 from model.instance import load
 
@@ -42,7 +42,7 @@ def test_every_backend_same_optimum(solver: str) -> None:
 def test_backends_agree_on_choices(solver: str) -> None:
     """The two-choice instance: every backend gives the highs optimum."""
     _, reference, _ = solve(_two_choices())
-    _, sol, plan = solve(_two_choices(), solver=solver)
+    _, sol, _ = solve(_two_choices(), solver=solver)
     assert sol.values["p95"] == reference.values["p95"]
     assert sol.values["finish"] == reference.values["finish"]
     assert sol.values["scope"] == pytest.approx(reference.values["scope"], rel=1e-6)
@@ -53,7 +53,7 @@ def test_backends_agree_on_choices(solver: str) -> None:
 def test_milp_equals_search(solver: str) -> None:
     """Enumeration + bisection and the single MILP reach the same lexicographic optimum."""
     _, search, _ = solve(_two_choices(), method="search")
-    _, milp, plan = solve(_two_choices(), solver=solver, method="milp")
+    _, milp, _ = solve(_two_choices(), solver=solver, method="milp")
     assert milp.method == "milp" and search.method == "search"
     for term in ("p95", "finish"):
         assert milp.values[term] == search.values[term]

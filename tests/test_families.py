@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from conftest import cap, completed, make, segment, solve
+
 from model.backends import Status
 from model.constraints import FAMILIES
 
@@ -170,7 +170,7 @@ def test_p50_counts_history() -> None:
     2028 (2,500 by 2027 is short); finish 2028."""
     inst = make([segment(count=2000)], execution={"initial": 500, "max": 500},
                 history={"completed": {"2024": 1000}}, terms=["p50", "finish"])
-    _, sol, plan = solve(inst)
+    _, _, plan = solve(inst)
     assert plan.milestones == {"p50": "2025", "p95": "2028", "finish": "2028"}
     assert plan.objective["p50"] == "2025"
 

@@ -54,7 +54,7 @@ def test_labels_and_profiles() -> None:
     q = Calendar(2025, 2026, "quarter")
     assert q.label(6) == "2026Q3"
     assert list(q.profile({"2025": 400, "2026Q2": 10})) == [100, 100, 100, 100, 0, 10, 0, 0]
-    assert list(q.profile({"2020": 5}))[0] == 5
+    assert q.profile({"2020": 5})[0] == 5
     with pytest.raises(ValueError, match="after horizon_end"):
         q.profile({"2027": 1})
     with pytest.raises(ValueError, match="names a month"):
