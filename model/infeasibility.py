@@ -20,7 +20,7 @@ import numpy as np
 
 from model.backends import BACKENDS, Status
 from model.build import Built, build
-from model.instance import Instance
+from model.instance import CapacitySection, Instance
 from model.objectives import done_by_bounds, is_milestone
 from model.paths import STAGES
 from model.solve import plan
@@ -55,6 +55,7 @@ class Infeasibility:
     earliest_finish: str | None
     changes: list[Change] = field(default_factory=list)
     unreachable_by_capacity: bool = False
+    unlimited_finish: str | None = None
 
     @property
     def binding(self) -> list[str]:
@@ -70,7 +71,8 @@ class Infeasibility:
             lines.append("Not all work can be done within the horizon even without a deadline.")
         if self.unreachable_by_capacity:
             lines.append("No capacity raise helps: lead times, the release of work and the work "
-                         "in progress make it unreachable.")
+                         "in progress make it unreachable; even with unlimited capacity the "
+                         f"earliest finish is {self.unlimited_finish or 'beyond the horizon'}.")
         elif self.changes:
             lines.append("Binding limits: " + ", ".join(self.binding) + ".")
             lines.append("Smallest single change: " + self.changes[0].describe() + ".")
@@ -91,6 +93,7 @@ class Infeasibility:
                 for c in self.changes
             ],
             "unreachable_by_capacity": self.unreachable_by_capacity,
+            "unlimited_capacity_finish": self.unlimited_finish,
             "explanation": self.describe(),
         }
 
@@ -128,14 +131,13 @@ def explain(instance: Instance, failed_term: str | None, solver: str = "highs") 
     soft = instance.model_copy(
         update={"programme": instance.programme.model_copy(update={"hard_deadline": False})}
     )
-    built, solution = plan(soft, ["finish"], solver=solver, method="search")
-    finish = solution.values.get("finish")
-    earliest = (built.calendar.milestone_label(int(finish))
-                if solution.status == Status.OPTIMAL and finish is not None else None)
-    result = Infeasibility(requirement_text(instance, failed_term), earliest)
+    result = Infeasibility(requirement_text(instance, failed_term),
+                           _earliest_finish(soft, solver))
     limits = candidate_limits(instance)
     if limits and _least_raise(instance, frozenset(limits), failed_term, solver) is None:
         result.unreachable_by_capacity = True
+        unlimited = soft.model_copy(update={"capacity": CapacitySection(), "region": []})
+        result.unlimited_finish = _earliest_finish(unlimited, solver)
         return result
     for limit, (key, current) in limits.items():
         raised = _least_raise(instance, frozenset([limit]), failed_term, solver)
@@ -145,6 +147,15 @@ def explain(instance: Instance, failed_term: str | None, solver: str = "highs") 
         result.changes.append(Change(limit, key, current, current + math.ceil(amount - 1e-6), year))
     result.changes.sort(key=lambda c: (c.relative, c.needed - c.current))
     return result
+
+
+def _earliest_finish(instance: Instance, solver: str) -> str | None:
+    """The earliest finish of an instance as a milestone label; None beyond the horizon."""
+    built, solution = plan(instance, ["finish"], solver=solver, method="search")
+    finish = solution.values.get("finish")
+    if solution.status != Status.OPTIMAL or finish is None:
+        return None
+    return built.calendar.milestone_label(int(finish))
 
 
 def _least_raise(

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from model import __version__
@@ -73,7 +74,7 @@ def render(console: Console, loaded: Loaded, solution: Solution, plan: Plan,
            infeasibility: Infeasibility | None = None) -> None:
     """The plan in the terminal: the regulator-shaped table, milestones, scope, objectives."""
     inst = loaded.instance
-    title = inst.programme.name + (f" [{loaded.scenario}]" if loaded.scenario else "")
+    title = escape(inst.programme.name + (f" [{loaded.scenario}]" if loaded.scenario else ""))
     if solution.status != Status.OPTIMAL:
         console.print(f"[bold]{title}[/bold]: [red]{solution.status.value}[/red]")
         for line in infeasibility.describe() if infeasibility else []:
@@ -159,8 +160,8 @@ def summary(console: Console, loaded: Loaded, columns: int, rows: int) -> None:
     """`capplan validate`: a short description of a valid instance."""
     inst: Instance = loaded.instance
     p = inst.programme
-    console.print(f"[green]valid[/green]: {loaded.path}"
-                  + (f" [{loaded.scenario}]" if loaded.scenario else ""))
+    console.print("[green]valid[/green]: " + escape(
+        str(loaded.path) + (f" [{loaded.scenario}]" if loaded.scenario else "")))
     console.print(f"  {p.name}: {p.start}-{p.horizon_end} by {p.granularity}"
                   + (f", deadline {p.deadline}{' (hard)' if p.hard_deadline else ''}"
                      if p.deadline else ""))
