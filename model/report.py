@@ -54,8 +54,10 @@ def plan_document(
             {"year": int(r["year"]), **{s: _num(r[s]) for s in STAGES}}
             for r in traj.to_dict("records") if not r["realised"]
         ],
-        "objective": plan.objective,
-        "deadline": plan.deadline,
+        "objective": {k: _num(v, 2) if isinstance(v, float) else v
+                      for k, v in plan.objective.items()},
+        "deadline": {k: _num(v, 2) if isinstance(v, float) else v
+                     for k, v in plan.deadline.items()},
         "solver": {
             "name": solution.solver, "version": solution.solver_version,
             "method": solution.method, "seconds": round(solution.solver_seconds, 4),
