@@ -83,16 +83,14 @@ def render(console: Console, loaded: Loaded, solution: Solution, plan: Plan,
             console.print("  " + line)
         _solver_line(console, solution)
         return
+    units = ", ".join(
+        f"{stage} {'per year' if spec.kind == 'throughput' else 'items at once'}"
+        for stage in STAGES if (spec := getattr(inst.capacity, stage)) is not None)
     table = Table(title=f"{title}: yearly production (scope {inst.scope:,})",
-                  title_justify="left")
-    table.add_column("year", justify="right")
-    table.add_column("completed", justify="right")
-    table.add_column("cumulative", justify="right")
-    table.add_column("% of scope", justify="right")
-    for stage in STAGES:
-        spec = getattr(inst.capacity, stage)
-        unit = "" if spec is None else ("/yr" if spec.kind == "throughput" else " at once")
-        table.add_column(f"{stage} cap{unit}", justify="right")
+                  title_justify="left", caption=f"capacity: {units}" if units else None,
+                  caption_justify="left")
+    for name in ("year", "completed", "cumulative", "% scope", "eng. cap", "exec. cap"):
+        table.add_column(name, justify="right")
     table.add_column("", justify="left")
     for r in plan.trajectory.itertuples():
         caps = ["" if r.realised or pd.isna(getattr(r, s)) else f"{getattr(r, s):,.0f}"

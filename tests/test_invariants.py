@@ -129,7 +129,17 @@ def check_targets(built: Built, plan_: Plan) -> None:
 def test_shipped_instance(name: str, scenario: str | None) -> None:
     """Each shipped instance and scenario solves, and its plan keeps every invariant; an
     infeasible one (a hard deadline) is explained."""
-    loaded = load(INSTANCES / name, scenario)
+    _check(name, scenario, [])
+
+
+@pytest.mark.parametrize("granularity", ["year", "month"])
+def test_groningen_other_granularities(granularity: str) -> None:
+    """The Groningen instance by year and by month keeps the same invariants."""
+    _check("groningen-2024.toml", None, [f'programme.granularity="{granularity}"'])
+
+
+def _check(name: str, scenario: str | None, overrides: list[str]) -> None:
+    loaded = load(INSTANCES / name, scenario, overrides)
     built, solution = plan(loaded.instance)
     if solution.status == Status.INFEASIBLE:
         assert loaded.instance.programme.hard_deadline

@@ -149,6 +149,7 @@ def test_lead_times_make_deadline_unreachable() -> None:
     why = explain(inst, sol.failed_term)
     assert why.unreachable_by_capacity
     assert why.earliest_finish == "2027"
+    assert why.unlimited_finish == "2027"
 
 
 def test_horizon_too_short_is_infeasible() -> None:
