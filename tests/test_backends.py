@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import INSTANCES, make, segment, solve
 
+from conftest import INSTANCES, make, segment, solve
 from model.backends import available
 from model.instance import load
 

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import INSTANCES
 
 import cli
+from conftest import INSTANCES
 
 TOY = str(INSTANCES / "toy.toml")
 

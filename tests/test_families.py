@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import cap, completed, make, segment, solve
 
+from conftest import cap, completed, make, segment, solve
 from model.backends import Status
 from model.constraints import FAMILIES
 

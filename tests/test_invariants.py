@@ -9,8 +9,8 @@ import tomllib
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import INSTANCES
 
+from conftest import INSTANCES
 from model.backends import Status
 from model.build import Built
 from model.infeasibility import explain

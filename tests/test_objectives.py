@@ -4,8 +4,8 @@ hand-solved instances."""
 from __future__ import annotations
 
 import pytest
-from conftest import cap, make, segment, solve
 
+from conftest import cap, make, segment, solve
 from model.backends import Status
 from model.infeasibility import explain
 

@@ -1,0 +1,44 @@
+"""Shipped instances: every figure cites FACTS.md or is marked as an assumption, and the
+Groningen instance reproduces the regulator's figures it is built on."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import INSTANCES
+from model.instance import load
+
+# The horizon, the objective and identifiers are choices of the run, not facts.
+EXEMPT_KEYS = {"start", "horizon_end", "terms", "id"}
+
+
+@pytest.mark.parametrize("path", sorted(INSTANCES.glob("*.toml")), ids=lambda p: p.name)
+def test_every_number_is_cited(path) -> None:  # type: ignore[no-untyped-def]
+    """A line that sets a number carries `FACTS.md` or `assumption:` on it."""
+    uncited = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        code, _, comment = line.partition("#")
+        key = code.partition("=")[0].strip().strip('"')
+        if "=" not in code or not re.search(r"\d", code.partition("=")[2]):
+            continue
+        if key in EXEMPT_KEYS or "FACTS.md" in comment or "assumption" in comment:
+            continue
+        uncited.append(f"{path.name}:{number}: {line.strip()}")
+    assert not uncited, "\n".join(uncited)
+
+
+def test_groningen_matches_the_letter() -> None:
+    """Scope 15,644 (MJVP), 5,858 done by the end of 2024 (SodM table), so 9,786 remain;
+    Eemsdelta holds more than half; medium + heavy = 3,200 (measure 28); scope-17500 gives
+    17,500; scenario lead times 230 / 430 / 480 days."""
+    base = load(INSTANCES / "groningen-2024.toml").instance
+    assert base.scope == 15644 and base.history.total == 5858 and base.remaining == 9786
+    eems = sum(s.count for s in base.segment if s.region == "Eemsdelta")
+    assert eems > base.remaining / 2
+    assert sum(s.count for s in base.segment if s.name.endswith(("-medium", "-heavy"))) == 3200
+    assert load(INSTANCES / "groningen-2024.toml", "scope-17500").instance.scope == 17500
+    for scenario, days in (("mjvp", 230), (None, 430), ("pessimistic", 480)):
+        inst = load(INSTANCES / "groningen-2024.toml", scenario).instance
+        assert {s.engineering_days for s in inst.segment} == {days}
