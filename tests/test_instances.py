@@ -42,3 +42,4 @@ def test_groningen_matches_the_letter() -> None:
     for scenario, days in (("mjvp", 230), (None, 430), ("pessimistic", 480)):
         inst = load(INSTANCES / "groningen-2024.toml", scenario).instance
         assert {s.engineering_days for s in inst.segment} == {days}
+
