@@ -7,8 +7,8 @@ horizon) cannot be met, three questions are answered:
   on its own (one extra column `relax[limit]` >= 0 added to the limit) and the least raise that
   makes the plan feasible is found by an LP; a limit whose raise helps is binding;
 - the smallest single change: the raise with the smallest relative size.
-If even all limits raised together do not help, lead times and the release of work make the
-requirement unreachable, and that is said.
+If the requirement cannot be met even with no capacity limits at all, lead times and the
+release of work make it unreachable; that is said, with the earliest finish they allow.
 """
 
 from __future__ import annotations
@@ -78,8 +78,9 @@ class Infeasibility:
             lines.append("Smallest single change: " + self.changes[0].describe() + ".")
             lines += ["Or: " + c.describe() + "." for c in self.changes[1:]]
         else:
-            lines.append("No single limit raised on its own makes it feasible; raising several "
-                         "together does.")
+            lines.append("No single capacity ceiling, ramp-up or regional ceiling raised on its "
+                         "own makes it feasible; capacity limits together do (relative ramps "
+                         "included), so raise several at once.")
         return lines
 
     def as_dict(self) -> dict[str, object]:
@@ -133,12 +134,14 @@ def explain(instance: Instance, failed_term: str | None, solver: str = "highs") 
     )
     result = Infeasibility(requirement_text(instance, failed_term),
                            _earliest_finish(soft, solver))
-    limits = candidate_limits(instance)
-    if limits and _least_raise(instance, frozenset(limits), failed_term, solver) is None:
+    unlimited = instance.model_copy(update={"capacity": CapacitySection(), "region": []})
+    term = failed_term if failed_term and is_milestone(failed_term) else "finish"
+    if plan(unlimited, [term], solver=solver, method="search")[1].status != Status.OPTIMAL:
         result.unreachable_by_capacity = True
-        unlimited = soft.model_copy(update={"capacity": CapacitySection(), "region": []})
-        result.unlimited_finish = _earliest_finish(unlimited, solver)
+        result.unlimited_finish = _earliest_finish(
+            unlimited.model_copy(update={"programme": soft.programme}), solver)
         return result
+    limits = candidate_limits(instance)
     for limit, (key, current) in limits.items():
         raised = _least_raise(instance, frozenset([limit]), failed_term, solver)
         if raised is None:

@@ -161,3 +161,20 @@ def test_horizon_too_short_is_infeasible() -> None:
     why = explain(inst, sol.failed_term)
     assert why.earliest_finish is None
     assert "horizon_end" in why.requirement
+
+
+def test_relative_ramp_cause_is_not_called_unreachable() -> None:
+    """Only a relative ramp limits: 1,000 a year before start, +10% a year, 1,500 items, hard
+    deadline 2025 (1,100 at most). Not unreachable (without capacity limits all is done in
+    2025), and no single elastic limit helps: the message says to raise several at once.
+    Earliest finish: 1,100 + 1,210 >= 1,500 -> 2026."""
+    inst = make([segment(count=1500)],
+                execution={"initial": 1000, "max": 5000, "ramp_up_rel": 0.1},
+                deadline=2025, hard=True)
+    _, sol, _ = solve(inst)
+    assert sol.status == Status.INFEASIBLE
+    why = explain(inst, sol.failed_term)
+    assert not why.unreachable_by_capacity
+    assert why.earliest_finish == "2026"
+    assert why.changes == []
+    assert "raise several at once" in why.describe()[-1]
