@@ -91,6 +91,9 @@ def plan(
         Path | None, typer.Option(help="Folder for trajectory.csv, capacity.csv, plan.json.")
     ] = None,
     strict: Annotated[bool, typer.Option(help="Exit 3 when the plan is infeasible.")] = False,
+    time_limit: Annotated[
+        float, typer.Option(min=0.1, help="Seconds each solve may take.")
+    ] = 600.0,
 ) -> None:
     """Solve an instance and print the optimal target trajectory."""
     from model.backends import Status
@@ -102,7 +105,8 @@ def plan(
 
     loaded = _load(instance, scenario, set_, objective)
     try:
-        built, solution = solve_plan(loaded.instance, solver=solver.value, method=method.value)
+        built, solution = solve_plan(loaded.instance, solver=solver.value, method=method.value,
+                                     time_limit=time_limit)
     except SolverUnavailable as exc:
         raise InputError("--solver", [("", str(exc))]) from None
     result = read_plan(built, solution)

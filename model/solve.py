@@ -47,6 +47,14 @@ class Solution:
     solves: int = 0
 
 
+class _Stopped(Exception):
+    """A solve ended without an answer (time limit, numerical trouble)."""
+
+    def __init__(self, status: Status) -> None:
+        super().__init__(status.value)
+        self.status = status
+
+
 class SolverUnavailable(Exception):
     """The chosen backend is not installed or cannot solve this kind of model."""
 
@@ -75,7 +83,10 @@ def plan(
         built = build(instance)
     backend = backend_type(built.lp, time_limit)
     runner = _milp_passes if method == "milp" else _search_passes
-    solution = runner(built, backend, terms)
+    try:
+        solution = runner(built, backend, terms)
+    except _Stopped as stop:
+        solution = Solution(stop.status, None, terms)
     solution.method = method
     solution.solver = solver
     solution.solver_version = backend.version
@@ -148,7 +159,7 @@ def _earliest(
         holds.apply(backend, holds.with_milestone(built, term, period))
         outcome = backend.solve()
         if outcome.status not in (Status.OPTIMAL, Status.INFEASIBLE):
-            raise RuntimeError(f"solver ended with {outcome.status.value} while searching {term}")
+            raise _Stopped(outcome.status)
         return outcome.status == Status.OPTIMAL
 
     last = built.calendar.n - 1
@@ -183,7 +194,7 @@ def _minimise(backend: Backend, cost: np.ndarray, fresh: bool) -> float | None:
         return outcome.objective
     if outcome.status == Status.INFEASIBLE:
         return None
-    raise RuntimeError(f"solver ended with {outcome.status.value}")
+    raise _Stopped(outcome.status)
 
 
 def _search_passes(built: Built, backend: Backend, terms: list[str]) -> Solution:
