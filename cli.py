@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from enum import StrEnum
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -127,6 +128,68 @@ def plan(
     if solution.status not in (Status.OPTIMAL, Status.INFEASIBLE):
         err_console.print(f"error: the solver ended with {solution.status.value}")
         raise typer.Exit(1)
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+OutOpt = Annotated[Path | None, typer.Option(help="Folder for the tables (CSV) and JSON.")]
+SolverOpt = Annotated[Solver, typer.Option(help="Solver backend.")]
+
+
+def _emit(title: str, doc: Mapping[str, object], tables: dict[str, object], format: Format,
+          out: Path | None, main_table: str, side_by_side: str | None = None) -> None:
+    """Print a command's result (rich tables, JSON, or the main table as CSV) and write every
+    table and the JSON document into `out`. `side_by_side` names a column whose values head
+    the columns of the main table in the terminal."""
+    import pandas as pd
+
+    from model.report import frame_table, transposed, write_files
+
+    frames = {name: t for name, t in tables.items() if isinstance(t, pd.DataFrame)}
+    if out is not None:
+        files: dict[str, str | bytes] = {f"{name}.csv": frame.to_csv(index=False)
+                                         for name, frame in frames.items()}
+        files[f"{title}.json"] = json.dumps(doc, indent=2) + "\n"
+        write_files(out, files)
+    if format == Format.json:
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    elif format == Format.csv:
+        sys.stdout.write(frames[main_table].to_csv(index=False))
+    else:
+        for name, frame in frames.items():
+            if name == main_table and side_by_side:
+                frame = transposed(frame, side_by_side)
+            out_console.print(frame_table(f"{title}: {name.replace('_', ' ')}", frame))
+
+
+@app.command()
+def compare(
+    instance: InstanceArg,
+    scenario: Annotated[
+        list[str] | None, typer.Option("--scenario", "-s", help="A scenario (repeatable).")
+    ] = None,
+    vary: Annotated[
+        list[str] | None,
+        typer.Option(help="PATH=V1,V2,... (repeatable; the product of the values is solved)."),
+    ] = None,
+    set_: SetOpt = None,
+    solver: SolverOpt = Solver.highs,
+    format: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """Solve several variants and compare milestones, tail, peaks and yearly targets."""
+    from model.compare import run, summary_table, targets_table, variants
+    from model.report import records
+
+    outcomes = [run(instance, v, list(set_ or []), solver.value)
+                for v in variants(scenario, vary)]
+    summary = summary_table(outcomes)
+    targets = targets_table(outcomes)
+    doc = {"instance": str(instance), "baseline": outcomes[0].variant.label,
+           "variants": records(summary),
+           "targets": records(targets.reset_index()),
+           "input_sha256": outcomes[0].loaded.sha256}
+    _emit("compare", doc, {"comparison": summary, "targets": targets.reset_index()}, format,
+          out, "comparison", side_by_side="variant")
 
 
 @app.command()

@@ -177,3 +177,21 @@ def wip_occupancy(periods: float, n: int) -> np.ndarray:
         if share:
             occupancy[: max(k, 1)] += share
     return occupancy
+
+
+def label_end_month(label: str | None) -> int | None:
+    """A milestone label as a month count (year * 12 + month, at the end of its quarter or
+    year): `2029Q1` -> 2029 * 12 + 3, `2029` -> 2029 * 12 + 12. None stays None; a label such
+    as `before 2025` has no month."""
+    if label is None:
+        return None
+    match = re.fullmatch(r"(\d{4})(?:Q([1-4]))?", label)
+    if match is None:
+        return None
+    return int(match[1]) * 12 + (int(match[2]) * 3 if match[2] else 12)
+
+
+def months_between(earlier: str | None, later: str | None) -> int | None:
+    """Months from one milestone label to another (negative when `later` is earlier)."""
+    a, b = label_end_month(earlier), label_end_month(later)
+    return None if a is None or b is None else b - a

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.markup import escape
@@ -135,18 +136,24 @@ def capacity_csv(plan: Plan) -> str:
 
 def write_out(folder: Path, doc: dict[str, Any], plan: Plan) -> list[Path]:
     """Write trajectory.csv, capacity.csv and plan.json into `folder`, all or nothing."""
-    folder.mkdir(parents=True, exist_ok=True)
-    files = {"plan.json": json.dumps(doc, indent=2) + "\n"}
+    files: dict[str, str | bytes] = {"plan.json": json.dumps(doc, indent=2) + "\n"}
     if plan.status == Status.OPTIMAL:
         files["trajectory.csv"] = trajectory_csv(plan)
         files["capacity.csv"] = capacity_csv(plan)
+    return write_files(folder, files)
+
+
+def write_files(folder: Path, files: dict[str, str | bytes]) -> list[Path]:
+    """Write files into `folder` all or nothing: each to a temporary name first, then all
+    renamed once every one is written."""
+    folder.mkdir(parents=True, exist_ok=True)
     staged: list[tuple[str, Path]] = []
     try:
-        for name, text in files.items():
+        for name, content in files.items():
             handle, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
-            with os.fdopen(handle, "w", encoding="utf-8") as fh:
-                fh.write(text)
             staged.append((tmp, folder / name))
+            with os.fdopen(handle, "wb") as fh:
+                fh.write(content.encode("utf-8") if isinstance(content, str) else content)
     except OSError:
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
@@ -154,6 +161,58 @@ def write_out(folder: Path, doc: dict[str, Any], plan: Plan) -> list[Path]:
     for tmp, final in staged:
         os.replace(tmp, final)
     return [final for _, final in staged]
+
+
+def frame_table(title: str, frame: pd.DataFrame, index: bool = False) -> Table:
+    """A DataFrame as a rich table: integers with thousands separators, floats to one
+    decimal, missing values blank."""
+    table = Table(title=escape(title), title_justify="left")
+    data = frame.reset_index() if index else frame
+    for i, name in enumerate(data.columns):
+        table.add_column(escape(str(name)), no_wrap=i == 0,
+                         justify="left" if data[name].dtype == object else "right")
+    for row in data.itertuples(index=False):
+        cells = [str(v) if str(name) == "year" else _cell(v)
+                 for name, v in zip(data.columns, row, strict=True)]
+        table.add_row(*(escape(c) for c in cells))
+    return table
+
+
+def transposed(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Rows become columns named by `key` (for a side-by-side view of variants)."""
+    out = frame.set_index(key).T.astype(object)
+    out.index.name = ""
+    return out.reset_index()
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}"
+    if isinstance(value, float | np.floating):
+        return f"{float(value):,.1f}"
+    return str(value)
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A DataFrame as JSON-ready records (numpy scalars and NaN made plain)."""
+    out = []
+    for row in frame.to_dict("records"):
+        out.append({str(k): _plain(v) for k, v in row.items()})
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(float(value)) else round(float(value), 4)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
 
 
 def summary(console: Console, loaded: Loaded, columns: int, rows: int) -> None:
