@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from enum import StrEnum
 from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
