@@ -193,6 +193,42 @@ def compare(
 
 
 @app.command()
+def evaluate(
+    instance: InstanceArg,
+    targets: Annotated[Path, typer.Option(help="CSV with columns year,completed.")],
+    scenario: ScenarioOpt = None,
+    set_: SetOpt = None,
+    solver: SolverOpt = Solver.highs,
+    format: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """Check given yearly production targets: can they be delivered, what do they imply, and
+    how far are they from the optimal plan."""
+    from model.evaluate import evaluate as run_evaluation
+    from model.evaluate import read_targets
+    from model.report import records
+
+    loaded = _load(instance, scenario, set_)
+    result = run_evaluation(loaded.instance, read_targets(targets, loaded.instance),
+                            solver.value)
+    doc = {
+        "instance": str(instance), "scenario": scenario, "targets_file": str(targets),
+        "feasible": result.feasible, "first_failing_year": result.first_failing_year,
+        "shortfall": None if result.shortfall is None else round(result.shortfall, 1),
+        "reaches_scope": result.reaches_scope, "implied": result.implied,
+        "optimal_milestones": result.optimal.milestones,
+        "with_targets_milestones": result.with_targets.milestones if result.with_targets
+        else None,
+        "targets": records(result.table), "verdict": result.sentences(),
+        "input_sha256": loaded.sha256,
+    }
+    _emit("evaluate", doc, {"targets": result.table}, format, out, "targets")
+    if format == Format.table:
+        for line in result.sentences():
+            out_console.print(line)
+
+
+@app.command()
 def validate(instance: InstanceArg, scenario: ScenarioOpt = None, set_: SetOpt = None) -> None:
     """Check an instance (schema, totals, references) and build its model, without solving."""
     from model.build import build

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,14 +60,22 @@ class SolverUnavailable(Exception):
     """The chosen backend is not installed or cannot solve this kind of model."""
 
 
+Row = tuple[np.ndarray, np.ndarray, float, float]
+
+
 def plan(
     instance: Instance,
     terms: list[str] | None = None,
     solver: str = "highs",
     method: str = "auto",
     time_limit: float = 600.0,
+    extra_rows: Callable[[Built], list[Row]] | None = None,
 ) -> tuple[Built, Solution]:
-    """Build and solve an instance lexicographically over its objective terms."""
+    """Build and solve an instance lexicographically over its objective terms.
+
+    extra_rows: rows (cols, coefficients, lower, upper) added to the built model before the
+    first solve, such as yearly production targets to evaluate.
+    """
     started = time.perf_counter()
     terms = expand_terms(terms or instance.objective.terms)
     if solver not in BACKENDS:
@@ -82,6 +91,8 @@ def plan(
     else:
         built = build(instance)
     backend = backend_type(built.lp, time_limit)
+    for cols, vals, lower, upper in extra_rows(built) if extra_rows else []:
+        backend.add_row(cols, vals, lower, upper)
     runner = _milp_passes if method == "milp" else _search_passes
     try:
         solution = runner(built, backend, terms)
