@@ -17,7 +17,7 @@ import numpy as np
 from model.instance import Capacity, Instance
 from model.lp import LinearProgram
 from model.paths import STAGES, Routing, wip_profiles
-from model.periods import Calendar, occupancy_kernel
+from model.periods import Calendar, occupancy_kernel, steps
 from model.variables import Variables
 
 
@@ -140,10 +140,11 @@ def add_remaining_total(ctx: ModelContext) -> None:
 
 
 def add_capacity_limit(ctx: ModelContext) -> None:
-    """sum_p w[p] * use[p, t] <= cap[stage, t] * dt (throughput) or cap[stage, t] (concurrent),
-    for all stages with a capacity and all t.
+    """sum_p w[p] * use[p, t] <= (cap[stage, t] + extra[stage, t]) * dt (throughput) or
+    cap[stage, t] + extra[stage, t] (concurrent), for all stages with a capacity and all t.
 
-    use is items leaving the stage in t (throughput) or items in it in t (concurrent).
+    use is items leaving the stage in t (throughput) or items in it in t (concurrent); extra is
+    capacity given on top of the planned level (data; 0 unless the instance adds some).
     """
     lp, v = ctx.lp, ctx.v
     for stage in STAGES:
@@ -151,10 +152,12 @@ def add_capacity_limit(ctx: ModelContext) -> None:
         if spec is None:
             continue
         paths = list(range(len(ctx.routing.paths)))
+        per = _per_period(ctx, spec.kind)
+        given = steps(ctx.calendar, spec.extra) * per
         rows = lp.add_rows(f"capacity_limit:{stage}", ctx.n,
-                           upper=-_wip_use(ctx, stage, spec.kind, paths))
+                           upper=given - _wip_use(ctx, stage, spec.kind, paths))
         _add_stage_use(ctx, rows, stage, spec.kind, paths)
-        lp.add_terms(rows, v.cap[stage], -_per_period(ctx, spec.kind))
+        lp.add_terms(rows, v.cap[stage], -per)
         if f"max:{stage}" in ctx.relaxed:
             raised = lp.add_rows(f"capacity_max:{stage}", ctx.n, upper=spec.max)
             lp.add_terms(raised, v.cap[stage], 1.0)

@@ -141,7 +141,8 @@ class Segment(_Strict):
 
 class Capacity(_Strict):
     """[capacity.STAGE]: a stage's capacity; rates per year (throughput) or items at once
-    (concurrent)."""
+    (concurrent). `extra` adds capacity on top of the planned level from the period a key names
+    on (`{ "2026" = 500 }`: +500 from 2026); it is given, so ramps do not apply to it."""
 
     kind: Literal["throughput", "concurrent"] = "throughput"
     initial: NonNeg
@@ -152,6 +153,7 @@ class Capacity(_Strict):
     ramp_up_rel: NonNeg | None = None
     ramp_down_rel: Share | None = None
     cost: NonNeg = 0.0
+    extra: dict[str, float] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _levels_in_order(self) -> Capacity:
@@ -256,6 +258,13 @@ class Instance(_Strict):
                 out.append(
                     f"history.completed.{year}: is not before start {self.programme.start}"
                 )
+        for stage in ("engineering", "execution"):
+            spec = getattr(self.capacity, stage)
+            for key in spec.extra if spec is not None else {}:
+                try:
+                    calendar.profile({key: 1.0})
+                except ValueError as exc:
+                    out.append(f"capacity.{stage}.extra.{key}: {exc}")
         for seg in self.segment:
             for key in seg.released or {}:
                 try:

@@ -119,6 +119,16 @@ class Calendar:
         return out
 
 
+def steps(calendar: Calendar, changes: dict[str, float]) -> np.ndarray:
+    """A step profile: each key's amount applies from the first period it names on.
+    `{"2026": 500, "2028": -200}` -> 0 before 2026, 500 in 2026-2027, 300 from 2028."""
+    out = np.zeros(calendar.n)
+    for key, amount in changes.items():
+        first = calendar.periods_of_key(key)[0]
+        out[max(first, 0):] += amount
+    return out
+
+
 def days_to_periods(days: float, calendar: Calendar) -> float:
     """A lead time in days as a (non-integer) number of periods."""
     return days / calendar.days_per_period

@@ -56,6 +56,18 @@ def test_capacity_ceiling_binds() -> None:
     assert sol.values["waiting"] == pytest.approx(2400.0, rel=1e-6)
 
 
+@covers("add_capacity_limit")
+def test_given_capacity_skips_the_ramp() -> None:
+    """Rate 1,000 (initial = max, no ramp room) and 1,000 more given from 2026 (`extra`, not
+    subject to ramps): 1,000 in 2025, 2,000 in 2026 -> 3,000 items finish in 2026; the planned
+    level stays 1,000."""
+    inst = make([segment(count=3000)],
+                execution={"initial": 1000, "max": 1000, "ramp_up": 0, "extra": {"2026": 1000}})
+    _, _, plan = solve(inst)
+    assert completed(plan)[:2] == [1000.0, 2000.0]
+    assert plan.milestones["finish"] == "2026"
+
+
 @covers("add_ramp_limit")
 def test_ramp_down_keeps_capacity() -> None:
     """3,000 items at rate 2,000 (initial = max), ramp-down 500 a year: 2,000 in 2025, 1,000 in

@@ -16,6 +16,7 @@ from model.build import Built
 from model.infeasibility import explain
 from model.instance import load
 from model.paths import STAGES, new_releases, wip_profiles
+from model.periods import steps
 from model.results import Plan, read_plan
 from model.solve import plan
 
@@ -82,9 +83,10 @@ def check_capacity(built: Built, plan_: Plan) -> None:
         short = "eng" if stage == "engineering" else "exec"
         w = _weights(built, stage)
         level = periods[stage].to_numpy()
+        given = level + steps(built.calendar, spec.extra)
         if spec.kind == "throughput":
             use = (flows[f"{short}_done"].to_numpy() * w).reshape(-1, n).sum(axis=0)
-            assert np.all(use <= level * dt + tol)
+            assert np.all(use <= given * dt + tol)
         else:
             started = np.cumsum((flows[f"{short}_start"] * w).to_numpy().reshape(-1, n), axis=1)
             left = np.cumsum((flows[f"{short}_done"] * w).to_numpy().reshape(-1, n), axis=1)
@@ -92,8 +94,8 @@ def check_capacity(built: Built, plan_: Plan) -> None:
                 built.routing.base_path(i)].weight[stage]
                 for i, s in enumerate(built.instance.segment))
             inside = (started - left).sum(axis=0) + wip
-            assert np.all(inside <= level + tol)
-            assert wip_inside[stage].sum(axis=0)[0] <= level[0] + tol
+            assert np.all(inside <= given + tol)
+            assert wip_inside[stage].sum(axis=0)[0] <= given[0] + tol
         assert np.all(level <= spec.max + tol) and np.all(level >= spec.min - tol)
         previous = np.concatenate([[spec.initial], level[:-1]])
         if spec.ramp_up is not None:
@@ -136,6 +138,11 @@ def test_shipped_instance(name: str, scenario: str | None) -> None:
 def test_groningen_other_granularities(granularity: str) -> None:
     """The Groningen instance by year and by month keeps the same invariants."""
     _check("groningen-2024.toml", None, [f'programme.granularity="{granularity}"'])
+
+
+def test_groningen_with_given_capacity() -> None:
+    """With 500 execution capacity given from 2026 on, the invariants count it."""
+    _check("groningen-2024.toml", None, ["capacity.execution.extra.2026=500"])
 
 
 def _check(name: str, scenario: str | None, overrides: list[str]) -> None:
