@@ -141,10 +141,10 @@ class Evaluation:
                      f"{ms.get('finish')}.")
         if self.with_targets is not None:
             wt = self.with_targets.milestones
-            p95 = _months(months_between(ms.get("p95"), wt.get("p95")))
-            finish = _months(months_between(ms.get("finish"), wt.get("finish")))
-            lines.append(f"Held to the targets, the plan reaches 95% in {wt.get('p95')} ({p95}) "
-                         f"and finishes in {wt.get('finish')} ({finish}).")
+            p95_shift = _months(months_between(ms.get("p95"), wt.get("p95")))
+            finish_shift = _months(months_between(ms.get("finish"), wt.get("finish")))
+            lines.append(f"Held to the targets, the plan reaches 95% in {wt.get('p95')} "
+                         f"({p95_shift}) and finishes in {wt.get('finish')} ({finish_shift}).")
         return lines
 
     def shortfall_text(self) -> str:
