@@ -73,7 +73,7 @@ def _short(path: str) -> str:
 def run(path: Path, variant: Variant, settings: list[str], solver: str = "highs",
         terms: list[str] | None = None) -> Outcome:
     """Solve one variant: the instance with its scenario, then `settings`, then the variant's
-    overrides."""
+    overrides; `terms` replace the instance's objective terms when given."""
     loaded = load(path, variant.scenario, [*settings, *variant.overrides])
     built, solution = plan(loaded.instance, terms, solver=solver)
     return Outcome(variant, loaded, solution, read_plan(built, solution))
