@@ -252,6 +252,43 @@ def whatif(
 
 
 @app.command()
+def explain(
+    instance: InstanceArg,
+    scenario: ScenarioOpt = None,
+    set_: SetOpt = None,
+    solver: SolverOpt = Solver.highs,
+    format: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """Why the tail: what the last 5% and 1% are made of, what binds there, and the single
+    change that shortens it most."""
+    from model.backends import Status
+    from model.compare import Variant, run
+    from model.explain import explain_tail
+    from model.report import records
+
+    settings = list(set_ or [])
+    base = run(instance, Variant("plan", scenario, ()), settings, solver.value)
+    if base.solution.status != Status.OPTIMAL:
+        out_console.print(f"The plan is {base.solution.status.value}: nothing to explain; "
+                          "see `capplan plan`.")
+        raise typer.Exit(0)
+    result = explain_tail(instance, base, settings, solver.value)
+    binding = result.binding.drop(columns=["years"])
+    doc = {"instance": str(instance), "scenario": scenario, "tail_start": result.start,
+           "milestones": base.plan.milestones, "segments": records(result.composition),
+           "regions": records(result.regions), "binding": records(binding),
+           "changes": records(result.changes), "explanation": result.sentences(),
+           "input_sha256": base.loaded.sha256}
+    _emit("explain", doc, {"segments": result.composition, "regions": result.regions,
+                           "binding": binding, "changes": result.changes}, format, out,
+          "segments")
+    if format == Format.table:
+        for line in result.sentences():
+            out_console.print(line)
+
+
+@app.command()
 def evaluate(
     instance: InstanceArg,
     targets: Annotated[Path, typer.Option(help="CSV with columns year,completed.")],

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from model.build import Built
 from model.errors import InputError
 from model.instance import Loaded, load
 from model.periods import months_between
@@ -34,6 +35,7 @@ class Outcome:
 
     variant: Variant
     loaded: Loaded
+    built: Built
     solution: Solution
     plan: Plan
 
@@ -76,7 +78,7 @@ def run(path: Path, variant: Variant, settings: list[str], solver: str = "highs"
     overrides; `terms` replace the instance's objective terms when given."""
     loaded = load(path, variant.scenario, [*settings, *variant.overrides])
     built, solution = plan(loaded.instance, terms, solver=solver)
-    return Outcome(variant, loaded, solution, read_plan(built, solution))
+    return Outcome(variant, loaded, built, solution, read_plan(built, solution))
 
 
 def summary_table(outcomes: list[Outcome]) -> pd.DataFrame:
