@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,7 +63,7 @@ execution_days = 730
 
 
 def _explain(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str],
-             monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+             monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     path = tmp_path / "i.toml"
     path.write_text(text)
     code, out, err = run_cli(capsys, monkeypatch, "explain", str(path), "-f", "json")
@@ -76,11 +77,11 @@ def test_regional_ceiling_tail(tmp_path: Path, capsys: pytest.CaptureFixture[str
     2,000 = 1,900 is passed in 2026 with 100 to spare: the last 5% (100 items) are all A's,
     and the A ceiling binds in 2026."""
     doc = _explain(tmp_path, REGIONS, capsys, monkeypatch)
-    segments = {s["segment"]: s for s in doc["segments"]}  # type: ignore[union-attr]
+    segments = {s["segment"]: s for s in doc["segments"]}
     assert segments["a"]["last_5"] == pytest.approx(100.0)
     assert segments["a"]["last_5_share"] == pytest.approx(100.0)
     assert segments["b"]["last_5"] == pytest.approx(0.0, abs=1e-6)
-    limits = [b["limit"] for b in doc["binding"]]  # type: ignore[union-attr]
+    limits = [b["limit"] for b in doc["binding"]]
     assert "the A ceiling of 500 a year in 2026" in limits
     assert doc["tail_start"] == "2026"
 
@@ -91,11 +92,11 @@ def test_lead_time_tail(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     take 730 days and finish in 2027: the last 5% and 1% are all slow, held by lead time.
     Cutting slow's lead time by 10% (657 days = 1.8 years) still ends in 2027."""
     doc = _explain(tmp_path, SLOW, capsys, monkeypatch)
-    slow = next(s for s in doc["segments"] if s["segment"] == "slow")  # type: ignore[union-attr]
+    slow = next(s for s in doc["segments"] if s["segment"] == "slow")
     assert slow["last_5"] == pytest.approx(10.0) and slow["last_1_share"] == pytest.approx(100.0)
     assert any(b["segment_or_region"] == "slow" and "lead times of up to 730 days" in b["limit"]
-               for b in doc["binding"])  # type: ignore[union-attr]
-    changes = {c["change"]: c for c in doc["changes"]}  # type: ignore[union-attr]
+               for b in doc["binding"])
+    changes = {c["change"]: c for c in doc["changes"]}
     assert changes["slow lead times -10%"]["finish_gain_months"] == 0
     assert any("slow: 100% of the last 5%" in line
-               for line in doc["explanation"])  # type: ignore[union-attr]
+               for line in doc["explanation"])
