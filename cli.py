@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -20,7 +20,11 @@ from rich.console import Console
 from model.errors import InputError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from model.compare import Outcome
     from model.instance import Loaded
+    from model.results import Plan
 
 app = typer.Typer(
     add_completion=False,
@@ -116,7 +120,7 @@ def plan(
         why = explain(loaded.instance, solution.failed_term, solver.value)
     doc = plan_document(loaded, solution, result, why)
     if out is not None:
-        write_out(out, doc, result)
+        write_out(out, doc, result, _plan_charts(loaded, result))
     if format == Format.json:
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     elif format == Format.csv and solution.status == Status.OPTIMAL:
@@ -136,10 +140,11 @@ SolverOpt = Annotated[Solver, typer.Option(help="Solver backend.")]
 
 
 def _emit(title: str, doc: Mapping[str, object], tables: dict[str, object], format: Format,
-          out: Path | None, main_table: str, side_by_side: str | None = None) -> None:
+          out: Path | None, main_table: str, side_by_side: str | None = None,
+          charts: Callable[[], dict[str, bytes]] | None = None) -> None:
     """Print a command's result (rich tables, JSON, or the main table as CSV) and write every
-    table and the JSON document into `out`. `side_by_side` names a column whose values head
-    the columns of the main table in the terminal."""
+    table, the JSON document and the charts into `out`. `side_by_side` names a column whose
+    values head the columns of the main table in the terminal."""
     import pandas as pd
 
     from model.report import frame_table, transposed, write_files
@@ -149,6 +154,7 @@ def _emit(title: str, doc: Mapping[str, object], tables: dict[str, object], form
         files: dict[str, str | bytes] = {f"{name}.csv": frame.to_csv(index=False)
                                          for name, frame in frames.items()}
         files[f"{title}.json"] = json.dumps(doc, indent=2) + "\n"
+        files.update(charts() if charts else {})
         write_files(out, files)
     if format == Format.json:
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
@@ -159,6 +165,20 @@ def _emit(title: str, doc: Mapping[str, object], tables: dict[str, object], form
             if name == main_table and side_by_side:
                 frame = transposed(frame, side_by_side)
             out_console.print(frame_table(f"{title}: {name.replace('_', ' ')}", frame))
+
+
+def _variant_charts(title: str, outcomes: list[Outcome],
+                    targets: pd.DataFrame) -> dict[str, bytes]:
+    """The cumulative curves and the yearly targets of variants, as PNG files."""
+    from model.charts import cumulative_chart, targets_chart
+
+    instance = outcomes[0].loaded.instance
+    return {
+        "cumulative.png": cumulative_chart([(o.variant.label, o.plan, o.loaded.instance)
+                                            for o in outcomes]),
+        "targets.png": targets_chart(f"{instance.programme.name}: yearly targets ({title})",
+                                     targets),
+    }
 
 
 @app.command()
@@ -189,7 +209,8 @@ def compare(
            "targets": records(targets.reset_index()),
            "input_sha256": outcomes[0].loaded.sha256}
     _emit("compare", doc, {"comparison": summary, "targets": targets.reset_index()}, format,
-          out, "comparison", side_by_side="variant")
+          out, "comparison", side_by_side="variant",
+          charts=lambda: _variant_charts("compare", outcomes, targets.reset_index()))
 
 
 @app.command()
@@ -241,7 +262,9 @@ def whatif(
         table = marginal_table(instance, base, settings, solver.value)
         tables["marginal"] = table
         doc["marginal"] = records(table)
-    _emit("whatif", doc, tables, format, out, "comparison", side_by_side="variant")
+    _emit("whatif", doc, tables, format, out, "comparison", side_by_side="variant",
+          charts=lambda: _variant_charts("whatif", outcomes,
+                                         targets_table(outcomes).reset_index()))
     gained = doc.get("gains")
     if format == Format.table and isinstance(gained, dict):
         out_console.print(
@@ -289,6 +312,40 @@ def explain(
 
 
 @app.command()
+def tradeoff(
+    instance: InstanceArg,
+    periods: Annotated[
+        int, typer.Option(min=0, max=40, help="How many periods past the earliest date.")
+    ] = 8,
+    stage: Annotated[str, typer.Option(help="The stage whose peak capacity is minimised.")]
+    = "execution",
+    scenario: ScenarioOpt = None,
+    set_: SetOpt = None,
+    solver: SolverOpt = Solver.highs,
+    format: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """How much capacity each finish date needs: for each date from the earliest to PERIODS
+    later, the least peak capacity and the least capacity cost that reach it."""
+    from model.charts import tradeoff_chart
+    from model.report import records
+    from model.tradeoff import tradeoff as run_tradeoff
+
+    loaded = _load(instance, scenario, set_)
+    if stage not in ("engineering", "execution") or getattr(loaded.instance.capacity,
+                                                            stage) is None:
+        raise InputError("--stage", [(stage, "the instance has no such capacity")])
+    table = run_tradeoff(loaded.instance, periods, stage, solver.value)
+    doc = {"instance": str(instance), "scenario": scenario, "stage": stage,
+           "tradeoff": records(table), "input_sha256": loaded.sha256}
+    column = f"least_peak_{stage}"
+    _emit("tradeoff", doc, {"tradeoff": table}, format, out, "tradeoff",
+          charts=lambda: {"tradeoff.png": tradeoff_chart(
+              f"{loaded.instance.programme.name}: least peak {stage} capacity per date",
+              table, column)})
+
+
+@app.command()
 def evaluate(
     instance: InstanceArg,
     targets: Annotated[Path, typer.Option(help="CSV with columns year,completed.")],
@@ -322,6 +379,19 @@ def evaluate(
     if format == Format.table:
         for line in result.sentences():
             out_console.print(line)
+
+
+def _plan_charts(loaded: Loaded, result: Plan) -> dict[str, bytes]:
+    """The cumulative curve and the yearly targets of one plan, as PNG files."""
+    from model.charts import cumulative_chart, targets_chart
+
+    if result.trajectory.empty:
+        return {}
+    name = loaded.scenario or "plan"
+    targets = result.trajectory[["year", "completed"]].rename(columns={"completed": name})
+    return {"cumulative.png": cumulative_chart([(name, result, loaded.instance)]),
+            "targets.png": targets_chart(f"{loaded.instance.programme.name}: yearly targets",
+                                         targets)}
 
 
 @app.command()

@@ -18,6 +18,7 @@ from model.variables import (
     Variables,
     define_capacity_variables,
     define_flow_variables,
+    define_peak_variables,
     define_relaxation_variables,
     define_remaining_variables,
     define_scope_variables,
@@ -49,13 +50,14 @@ def build(
     integer: bool = False,
     milestones: Sequence[str] = (),
     relaxed: frozenset[str] = frozenset(),
+    peaks: bool = False,
 ) -> Built:
     """Build the planning model of an instance.
 
     integer: measure inclusion binary (the MILP); otherwise include[m] is continuous and is
     fixed to 0 or 1 by the solver's enumeration. milestones: terms that get MILP indicator
     binaries. relaxed: limits made elastic (`max:STAGE`, `ramp_up:STAGE`, `region:NAME`) for
-    the infeasibility analysis.
+    the infeasibility analysis. peaks: add peak[stage] >= cap[stage, t] (for tradeoffs).
     """
     started = time.perf_counter()
     calendar = instance.calendar
@@ -67,6 +69,8 @@ def build(
     define_flow_variables(lp, routing, n, v)
     define_remaining_variables(lp, instance, n, v)
     define_capacity_variables(lp, instance, n, v, relaxed)
+    if peaks:
+        define_peak_variables(lp, instance, v)
     define_scope_variables(lp, routing, v, integer)
     define_relaxation_variables(lp, relaxed, v)
 

@@ -196,6 +196,15 @@ def add_ramp_limit(ctx: ModelContext) -> None:
             lp.add_terms(rows[1:], cap[:-1], -sign * factor)
 
 
+def add_peak_level(ctx: ModelContext) -> None:
+    """cap[stage, t] <= peak[stage], for all stages with a peak variable and all t."""
+    for stage in ctx.v.peak:
+        cap = ctx.v.cap[stage]
+        rows = ctx.lp.add_rows(f"peak_level:{stage}", ctx.n, upper=0.0)
+        ctx.lp.add_terms(rows, cap, 1.0)
+        ctx.lp.add_terms(rows, np.full(ctx.n, ctx.v.peak[stage]), -1.0)
+
+
 def add_regional_ceiling(ctx: ModelContext) -> None:
     """sum_{p in region r} w_exec[p] * use[p, t] <= execution_max[r] * dt (or items at once
     when execution capacity is concurrent), for all regions r with a ceiling and all t."""
@@ -238,6 +247,7 @@ FAMILIES: list[Family] = [
     add_remaining_total,
     add_capacity_limit,
     add_ramp_limit,
+    add_peak_level,
     add_regional_ceiling,
     add_measure_choice,
 ]

@@ -103,6 +103,13 @@ def capacity_level_cost(built: Built) -> np.ndarray:
     return c
 
 
+def peak_cost(built: Built, stage: str) -> np.ndarray:
+    """c[peak[stage]] = 1: the highest capacity level of a stage."""
+    c = np.zeros(built.lp.num_col)
+    c[built.v.peak[stage]] = 1.0
+    return c
+
+
 def linear_cost(built: Built, term: str) -> np.ndarray:
     """The cost vector of a linear term."""
     return {

@@ -17,6 +17,7 @@ VARIABLE_FAMILIES: list[Callable[..., Any]] = [
     variables.define_flow_variables,
     variables.define_remaining_variables,
     variables.define_capacity_variables,
+    variables.define_peak_variables,
     variables.define_scope_variables,
     variables.define_relaxation_variables,
 ]
@@ -25,6 +26,7 @@ OBJECTIVE_TERMS: list[Callable[..., Any]] = [
     objectives.capacity_cost,
     objectives.scope_cost,
     objectives.capacity_level_cost,
+    objectives.peak_cost,
     objectives.add_milestone_indicator,
 ]
 

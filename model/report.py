@@ -134,12 +134,15 @@ def capacity_csv(plan: Plan) -> str:
     return str(plan.periods.to_csv(index=False, float_format="%.3f"))
 
 
-def write_out(folder: Path, doc: dict[str, Any], plan: Plan) -> list[Path]:
-    """Write trajectory.csv, capacity.csv and plan.json into `folder`, all or nothing."""
+def write_out(folder: Path, doc: dict[str, Any], plan: Plan,
+              charts: dict[str, bytes] | None = None) -> list[Path]:
+    """Write trajectory.csv, capacity.csv, plan.json and the charts into `folder`, all or
+    nothing."""
     files: dict[str, str | bytes] = {"plan.json": json.dumps(doc, indent=2) + "\n"}
     if plan.status == Status.OPTIMAL:
         files["trajectory.csv"] = trajectory_csv(plan)
         files["capacity.csv"] = capacity_csv(plan)
+    files.update(charts or {})
     return write_files(folder, files)
 
 

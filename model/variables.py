@@ -27,6 +27,7 @@ class Variables:
     undone: dict[int, np.ndarray] = field(default_factory=dict)
     undone_total: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     cap: dict[str, np.ndarray] = field(default_factory=dict)
+    peak: dict[str, int] = field(default_factory=dict)
     include: dict[str, int] = field(default_factory=dict)
     split: dict[tuple[int, int], int] = field(default_factory=dict)
     all_done_by: np.ndarray | None = None
@@ -63,6 +64,13 @@ def define_capacity_variables(lp: LinearProgram, instance: Instance, n: int, v: 
             continue
         upper = INF if f"max:{stage}" in relaxed else spec.max
         v.cap[stage] = lp.add_cols(n, spec.min, upper)
+
+
+def define_peak_variables(lp: LinearProgram, instance: Instance, v: Variables) -> None:
+    """peak[stage] in [0, max]: the highest capacity level of the stage over the horizon (same
+    unit as cap); built only for `capplan tradeoff`, whose objective gives it meaning."""
+    for stage in v.cap:
+        v.peak[stage] = int(lp.add_cols(1, 0.0, getattr(instance.capacity, stage).max)[0])
 
 
 def define_scope_variables(

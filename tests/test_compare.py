@@ -96,3 +96,29 @@ def test_compare_bad_input(args: list[str], message: str, instance: Path,
                            monkeypatch: pytest.MonkeyPatch) -> None:
     code, _, err = run_cli(capsys, monkeypatch, "compare", str(instance), *args)
     assert code == 2 and message in err
+
+
+def test_charts_and_tradeoff_files(instance: Path, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str],
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """--out writes PNG charts next to the tables (plan, compare, tradeoff)."""
+    for args, expected in (
+        (["plan", str(instance)], {"cumulative.png", "targets.png", "plan.json"}),
+        (["compare", str(instance), "--vary", "measure.M.mode=out,in"],
+         {"cumulative.png", "targets.png"}),
+        (["tradeoff", str(instance), "--periods", "2"], {"tradeoff.png", "tradeoff.csv"}),
+    ):
+        folder = tmp_path / args[0]
+        code, _, err = run_cli(capsys, monkeypatch, *args, "--out", str(folder))
+        assert code == 0, err
+        names = {p.name for p in folder.iterdir()}
+        assert expected <= names
+        for png in folder.glob("*.png"):
+            assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_tradeoff_bad_stage(instance: Path, capsys: pytest.CaptureFixture[str],
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _, err = run_cli(capsys, monkeypatch, "tradeoff", str(instance), "--stage",
+                           "engineering")
+    assert code == 2 and "the instance has no such capacity" in err

@@ -250,6 +250,27 @@ def test_measure_extra_workload() -> None:
     assert completed(plan)[:2] == [50.0, 50.0]
 
 
+@covers("add_peak_level")
+def test_least_peak_per_finish_year() -> None:
+    """3,000 items, no lead times, rate 1,000 before start, ramp-up 1,000 a year, max 3,000.
+    Earliest finish 2026 (2025 at most 2,000). Finishing by year k needs a level of 3,000 / k
+    each year at least: by 2026 1,500, by 2027 1,000, by 2028 750, by 2029 600 (no ramp-down
+    limit, so the level may drop at once). Capacity-years stay 3,000 (every unit done is one
+    unit-year of level). p95 = 2,850 items by 2027: 950 a year."""
+    inst = make([segment(count=3000)],
+                execution={"initial": 1000, "max": 3000, "ramp_up": 1000})
+    from model.tradeoff import tradeoff
+
+    table = tradeoff(inst, periods=3)
+    finish = table[table["milestone"] == "finish"]
+    assert list(finish["by"]) == ["2026", "2027", "2028", "2029"]
+    assert list(finish["least_peak_execution"]) == pytest.approx([1500, 1000, 750, 600])
+    assert list(finish["least_capacity_years"]) == pytest.approx([3000] * 4)
+    p95 = table[table["milestone"] == "p95"]
+    assert p95["by"].iloc[0] == "2026"
+    assert p95["least_peak_execution"].iloc[1] == pytest.approx(2850 / 3)
+
+
 def test_every_family_has_a_test() -> None:
     """The register of constraint families with a hand-solved test is complete."""
     names = [family.__name__ for family in FAMILIES]

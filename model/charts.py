@@ -1,0 +1,134 @@
+"""Charts as PNG bytes (matplotlib, no screen needed): formatting only.
+
+- `cumulative_chart`: the cumulative curve of each variant, history included, with the scope
+  line, the 95% line, the deadline and milestone markers, like the curves of the diepteanalyse;
+- `targets_chart`: yearly targets as grouped bars, one colour per variant;
+- `tradeoff_chart`: least peak capacity against the finish date (and p95).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from model.objectives import items_needed
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from model.instance import Instance
+    from model.results import Plan
+
+
+def _figure() -> Figure:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(9, 5), dpi=110)
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _x(label: str) -> float:
+    """A period label as a fractional year at the end of the period."""
+    if "Q" in label:
+        year, quarter = label.split("Q")
+        return int(year) + int(quarter) / 4
+    if "-" in label:
+        year, month = label.split("-")
+        return int(year) + int(month) / 12
+    return int(label) + 1.0
+
+
+def cumulative_chart(plans: list[tuple[str, Plan, Instance]]) -> bytes:
+    """Cumulative completions per variant against time, history included; each variant's own
+    scope and 95% level, milestones marked, the x-axis ending a year after the last finish."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    first = plans[0][2]
+    history = first.history
+    years = sorted(history.completed, key=int)
+    hy = list(pd.Series([history.completed[y] for y in years], dtype=float).cumsum()
+              + history.completed_before)
+    if years:
+        ax.plot([int(years[0]), *(int(y) + 1.0 for y in years)],
+                [history.completed_before, *hy], color="black", lw=2, label="realised")
+    end = float(first.programme.start + 1)
+    for label, plan, instance in plans:
+        if plan.periods.empty:
+            continue
+        xs = [float(instance.programme.start)] + [_x(p) for p in plan.periods["period"]]
+        ys = [float(instance.history.total), *plan.periods["cumulative"]]
+        line = ax.plot(xs, ys, lw=1.8, label=label)[0]
+        for name, marker in (("p95", "o"), ("finish", "s")):
+            at = plan.milestones.get(name)
+            if at and at[0].isdigit():
+                ax.plot([_x(at)], [items_needed(instance, name)], marker=marker,
+                        color=line.get_color(), ms=6)
+                end = max(end, _x(at) + 1.0)
+    for scope in sorted({instance.scope for _, _, instance in plans}):
+        instance = next(i for _, _, i in plans if i.scope == scope)
+        p95 = items_needed(instance, "p95")
+        ax.axhline(scope, color="grey", ls="--", lw=1)
+        ax.axhline(p95, color="grey", ls=":", lw=1)
+        ax.annotate(f"scope {scope:,}; 95% = {p95:,.0f}", (end, scope), fontsize=8,
+                    color="grey", ha="right", va="bottom")
+    deadline = first.programme.deadline
+    if deadline is not None:
+        ax.axvline(deadline + 1.0, color="firebrick", ls="--", lw=1)
+        ax.annotate(f" deadline {deadline}", (deadline + 1.0, 0), color="firebrick",
+                    fontsize=8, va="bottom", xycoords=("data", "axes fraction"))
+    ax.set_xlim(right=end)
+    ax.set_xlabel("year (end of period)")
+    ax.set_ylabel("completed, cumulative")
+    ax.set_title(f"{first.programme.name}: cumulative completions "
+                 "(circle = 95%, square = finish)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    return _png(fig)
+
+
+def targets_chart(title: str, targets: pd.DataFrame) -> bytes:
+    """Yearly targets (rows: years, columns: variants) as grouped bars."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    variants = [c for c in targets.columns if c != "year"]
+    width = 0.8 / max(1, len(variants))
+    years = list(targets["year"])
+    for i, name in enumerate(variants):
+        ax.bar([y - 0.4 + width * (i + 0.5) for y in years], targets[name], width=width,
+               label=str(name))
+    ax.set_xticks(years)
+    ax.set_xlabel("year")
+    ax.set_ylabel("completed in the year")
+    ax.set_title(title)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def tradeoff_chart(title: str, table: pd.DataFrame, column: str) -> bytes:
+    """Least peak capacity against the date a milestone is reached, one line per milestone."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    for milestone, part in table.groupby("milestone", sort=False):
+        ax.plot([_x(str(b)) for b in part["by"]], part[column], marker="o",
+                label=f"{milestone} by")
+        for by, value in zip(part["by"], part[column], strict=True):
+            ax.annotate(str(by), (_x(str(by)), value), fontsize=7, textcoords="offset points",
+                        xytext=(0, 5), ha="center")
+    ax.set_xlabel("reached by (end of period)")
+    ax.set_ylabel(column.replace("_", " "))
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return _png(fig)
