@@ -82,7 +82,7 @@ def test_compare_cli(instance: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     doc = json.loads(out)
     assert [v["finish_delta_months"] for v in doc["variants"]] == [0, 12]
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
-        "compare.json", "comparison.csv", "targets.csv"]
+        "compare.json", "comparison.csv", "cumulative.png", "targets.csv", "targets.png"]
 
 
 @pytest.mark.parametrize(("args", "message"), [
