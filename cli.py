@@ -55,7 +55,9 @@ class Method(StrEnum):
     milp = "milp"
 
 
-InstanceArg = Annotated[Path, typer.Argument(help="Instance file (TOML, format v1).")]
+InstanceArg = Annotated[
+    Path, typer.Argument(help="Instance file: TOML (format v1) or a filled .xlsx template.")
+]
 ScenarioOpt = Annotated[
     str | None, typer.Option("--scenario", "-s", help="A [scenarios.NAME] block to apply.")
 ]
@@ -120,7 +122,12 @@ def plan(
         why = explain(loaded.instance, solution.failed_term, solver.value)
     doc = plan_document(loaded, solution, result, why)
     if out is not None:
-        write_out(out, doc, result, _plan_charts(loaded, result))
+        from model.workbook import results_workbook
+
+        extra: dict[str, bytes] = {"plan.xlsx": results_workbook(
+            {"trajectory": result.trajectory, "periods": result.periods,
+             "flows": result.flows}, _front(doc))} if solution.status == Status.OPTIMAL else {}
+        write_out(out, doc, result, {**_plan_charts(loaded, result), **extra})
     if format == Format.json:
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     elif format == Format.csv and solution.status == Status.OPTIMAL:
@@ -148,12 +155,14 @@ def _emit(title: str, doc: Mapping[str, object], tables: dict[str, object], form
     import pandas as pd
 
     from model.report import frame_table, transposed, write_files
+    from model.workbook import results_workbook
 
     frames = {name: t for name, t in tables.items() if isinstance(t, pd.DataFrame)}
     if out is not None:
         files: dict[str, str | bytes] = {f"{name}.csv": frame.to_csv(index=False)
                                          for name, frame in frames.items()}
         files[f"{title}.json"] = json.dumps(doc, indent=2) + "\n"
+        files[f"{title}.xlsx"] = results_workbook(frames, _front(doc))
         files.update(charts() if charts else {})
         write_files(out, files)
     if format == Format.json:
@@ -165,6 +174,12 @@ def _emit(title: str, doc: Mapping[str, object], tables: dict[str, object], form
             if name == main_table and side_by_side:
                 frame = transposed(frame, side_by_side)
             out_console.print(frame_table(f"{title}: {name.replace('_', ' ')}", frame))
+
+
+def _front(doc: Mapping[str, object]) -> dict[str, object]:
+    """What the front sheet of a results workbook records about the run."""
+    keys = ("instance", "scenario", "overrides", "targets_file", "stage", "input_sha256")
+    return {k: doc[k] for k in keys if k in doc}
 
 
 def _variant_charts(title: str, outcomes: list[Outcome],
@@ -392,6 +407,25 @@ def _plan_charts(loaded: Loaded, result: Plan) -> dict[str, bytes]:
     return {"cumulative.png": cumulative_chart([(name, result, loaded.instance)]),
             "targets.png": targets_chart(f"{loaded.instance.programme.name}: yearly targets",
                                          targets)}
+
+
+@app.command()
+def template(
+    workbook: Annotated[Path, typer.Argument(help="The .xlsx file to write.")],
+    from_: Annotated[
+        Path | None, typer.Option("--from", help="Fill it from this instance.")
+    ] = None,
+) -> None:
+    """Write an Excel instance template: a sheet per part, headers, units, validation."""
+    from model.report import write_files
+    from model.workbook import template as make_template
+
+    if workbook.suffix.lower() != ".xlsx":
+        raise InputError(str(workbook), [("", "the template must be an .xlsx file")])
+    filled = _load(from_, None, None).instance if from_ is not None else None
+    write_files(workbook.parent if str(workbook.parent) else Path("."),
+                {workbook.name: make_template(filled)})
+    out_console.print(f"wrote {workbook}" + (f" (filled from {from_})" if from_ else ""))
 
 
 @app.command()

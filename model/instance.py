@@ -322,7 +322,9 @@ class Loaded:
 def load(
     path: str | Path, scenario: str | None = None, overrides: list[str] | None = None
 ) -> Loaded:
-    """Read, apply the scenario then the overrides, and validate an instance file.
+    """Read, apply the scenario then the overrides, and validate an instance file: TOML, or
+    an Excel workbook (.xlsx, see model/workbook.py) whose messages also name sheet, row and
+    column.
 
     Raises InputError (file, key, problem) on any fault.
     """
@@ -334,17 +336,30 @@ def load(
         raise InputError(source, [("", "file not found")]) from None
     except OSError as exc:
         raise InputError(source, [("", f"cannot read: {exc.strerror}")]) from None
-    try:
-        raw = tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(source, [("", "is not UTF-8 text")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(source, [("", f"TOML syntax: {exc}")]) from None
+    where: dict[str, str] = {}
+    if path.suffix.lower() == ".xlsx":
+        from model.workbook import read_workbook
+
+        raw, where = read_workbook(path)
+    else:
+        try:
+            raw = tomllib.loads(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise InputError(source, [("", "is not UTF-8 text")]) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(source, [("", f"TOML syntax: {exc}")]) from None
     raw = apply_scenario(raw, scenario, source)
     settings = overrides or []
     for setting in settings:
         raw = apply_override(raw, setting, source)
-    instance = validate(raw, source)
+    try:
+        instance = validate(raw, source)
+    except InputError as exc:
+        if not where:
+            raise
+        from model.workbook import locate
+
+        raise InputError(source, locate(exc.problems, where)) from None
     return Loaded(instance, path, hashlib.sha256(data).hexdigest(), scenario, list(settings))
 
 
@@ -384,7 +399,8 @@ def _dotted(loc: tuple[Any, ...], raw: dict[str, Any]) -> str:
     for item in loc:
         if isinstance(item, int) and isinstance(node, list):
             entry = node[item] if item < len(node) else None
-            name = entry.get("name", entry.get("id")) if isinstance(entry, dict) else None
+            field_name = _LIST_BLOCKS.get(parts[-1] if parts else "", "name")
+            name = entry.get(field_name) if isinstance(entry, dict) else None
             parts.append(str(name) if isinstance(name, str) else f"[{item}]")
             node = entry
         else:

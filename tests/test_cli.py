@@ -69,7 +69,8 @@ def test_csv_and_out_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     assert code == 0
     assert out.splitlines()[0] == "year,completed,cumulative,share,realised,engineering,execution"
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
-        "capacity.csv", "cumulative.png", "plan.json", "targets.png", "trajectory.csv"]
+        "capacity.csv", "cumulative.png", "plan.json", "plan.xlsx", "targets.png",
+        "trajectory.csv"]
     assert json.loads((tmp_path / "o" / "plan.json").read_text())["status"] == "optimal"
 
 

@@ -82,7 +82,8 @@ def test_compare_cli(instance: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     doc = json.loads(out)
     assert [v["finish_delta_months"] for v in doc["variants"]] == [0, 12]
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
-        "compare.json", "comparison.csv", "cumulative.png", "targets.csv", "targets.png"]
+        "compare.json", "compare.xlsx", "comparison.csv", "cumulative.png", "targets.csv",
+        "targets.png"]
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -101,12 +102,15 @@ def test_compare_bad_input(args: list[str], message: str, instance: Path,
 def test_charts_and_tradeoff_files(instance: Path, tmp_path: Path,
                                    capsys: pytest.CaptureFixture[str],
                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """--out writes PNG charts next to the tables (plan, compare, tradeoff)."""
+    """--out writes the tables as CSV, a workbook and PNG charts (every command)."""
     for args, expected in (
-        (["plan", str(instance)], {"cumulative.png", "targets.png", "plan.json"}),
+        (["plan", str(instance)], {"cumulative.png", "targets.png", "plan.json", "plan.xlsx"}),
         (["compare", str(instance), "--vary", "measure.M.mode=out,in"],
          {"cumulative.png", "targets.png"}),
-        (["tradeoff", str(instance), "--periods", "2"], {"tradeoff.png", "tradeoff.csv"}),
+        (["tradeoff", str(instance), "--periods", "2"],
+         {"tradeoff.png", "tradeoff.csv", "tradeoff.xlsx"}),
+        (["whatif", str(instance), "--add", "execution=+10@2026"], {"whatif.xlsx"}),
+        (["explain", str(instance)], {"explain.xlsx", "segments.csv"}),
     ):
         folder = tmp_path / args[0]
         code, _, err = run_cli(capsys, monkeypatch, *args, "--out", str(folder))
