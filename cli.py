@@ -301,6 +301,7 @@ def explain(
     """Why the tail: what the last 5% and 1% are made of, what binds there, and the single
     change that shortens it most."""
     from model.backends import Status
+    from model.charts import shares_chart
     from model.compare import Variant, run
     from model.explain import explain_tail
     from model.report import records
@@ -320,7 +321,10 @@ def explain(
            "input_sha256": base.loaded.sha256}
     _emit("explain", doc, {"segments": result.composition, "regions": result.regions,
                            "binding": binding, "changes": result.changes}, format, out,
-          "segments")
+          "segments", charts=lambda: {"tail.png": shares_chart(
+              f"{base.loaded.instance.programme.name}: who makes up the tail (% by segment)",
+              result.composition, "segment",
+              {"last_5_share": "last 5%", "last_1_share": "last 1%"})})
     if format == Format.table:
         for line in result.sentences():
             out_console.print(line)
@@ -372,6 +376,7 @@ def evaluate(
 ) -> None:
     """Check given yearly production targets: can they be delivered, what do they imply, and
     how far are they from the optimal plan."""
+    from model.charts import targets_chart
     from model.evaluate import evaluate as run_evaluation
     from model.evaluate import read_targets
     from model.report import records
@@ -390,7 +395,11 @@ def evaluate(
         "targets": records(result.table), "verdict": result.sentences(),
         "input_sha256": loaded.sha256,
     }
-    _emit("evaluate", doc, {"targets": result.table}, format, out, "targets")
+    bars = result.table[["year", "target", "optimal"]].rename(
+        columns={"target": "given targets", "optimal": "optimal plan"})
+    _emit("evaluate", doc, {"targets": result.table}, format, out, "targets",
+          charts=lambda: {"targets.png": targets_chart(
+              f"{loaded.instance.programme.name}: given targets and the optimal plan", bars)})
     if format == Format.table:
         for line in result.sentences():
             out_console.print(line)

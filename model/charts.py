@@ -132,3 +132,20 @@ def tradeoff_chart(title: str, table: pd.DataFrame, column: str) -> bytes:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return _png(fig)
+
+
+def shares_chart(title: str, table: pd.DataFrame, label: str,
+                 columns: dict[str, str]) -> bytes:
+    """Horizontal bars: for each row's `label`, the values of `columns` (name -> legend)."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    labels = list(table[label])[::-1]
+    height = 0.8 / max(1, len(columns))
+    for i, (column, legend) in enumerate(columns.items()):
+        ax.barh([k - 0.4 + height * (i + 0.5) for k in range(len(labels))],
+                list(table[column])[::-1], height=height, label=legend)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.set_title(title)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(fontsize=8)
+    return _png(fig)

@@ -110,7 +110,7 @@ def test_charts_and_tradeoff_files(instance: Path, tmp_path: Path,
         (["tradeoff", str(instance), "--periods", "2"],
          {"tradeoff.png", "tradeoff.csv", "tradeoff.xlsx"}),
         (["whatif", str(instance), "--add", "execution=+10@2026"], {"whatif.xlsx"}),
-        (["explain", str(instance)], {"explain.xlsx", "segments.csv"}),
+        (["explain", str(instance)], {"explain.xlsx", "segments.csv", "tail.png"}),
     ):
         folder = tmp_path / args[0]
         code, _, err = run_cli(capsys, monkeypatch, *args, "--out", str(folder))
@@ -126,3 +126,12 @@ def test_tradeoff_bad_stage(instance: Path, capsys: pytest.CaptureFixture[str],
     code, _, err = run_cli(capsys, monkeypatch, "tradeoff", str(instance), "--stage",
                            "engineering")
     assert code == 2 and "the instance has no such capacity" in err
+
+
+@pytest.mark.parametrize("command", ["plan", "validate", "compare", "whatif", "evaluate",
+                                     "explain", "tradeoff"])
+def test_every_command_refuses_a_missing_file(command: str, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    extra = {"evaluate": ["--targets", "t.csv"], "whatif": ["--marginal"]}.get(command, [])
+    code, _, err = run_cli(capsys, monkeypatch, command, "no/such.toml", *extra)
+    assert code == 2 and "error: no/such.toml: file not found" in err
