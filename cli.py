@@ -360,7 +360,7 @@ def tradeoff(
     column = f"least_peak_{stage}"
     _emit("tradeoff", doc, {"tradeoff": table}, format, out, "tradeoff",
           charts=lambda: {"tradeoff.png": tradeoff_chart(
-              f"{loaded.instance.programme.name}: least peak {stage} capacity per date",
+              f"{loaded.instance.programme.name}: {stage} capacity needed per date",
               table, column)})
 
 

@@ -3,7 +3,7 @@
 - `cumulative_chart`: the cumulative curve of each variant, history included, with the scope
   line, the 95% line, the deadline and milestone markers, like the curves of the diepteanalyse;
 - `targets_chart`: yearly targets as grouped bars, one colour per variant;
-- `tradeoff_chart`: least peak capacity against the finish date (and p95).
+- `tradeoff_chart`: least peak capacity and least cost against the finish date (and p95).
 """
 
 from __future__ import annotations
@@ -117,20 +117,23 @@ def targets_chart(title: str, targets: pd.DataFrame) -> bytes:
 
 
 def tradeoff_chart(title: str, table: pd.DataFrame, column: str) -> bytes:
-    """Least peak capacity against the date a milestone is reached, one line per milestone."""
+    """Against the date a milestone is reached: the least peak capacity (left) and the least
+    capacity cost or capacity-years (right), one line per milestone."""
     fig = _figure()
-    ax = fig.add_subplot()
-    for milestone, part in table.groupby("milestone", sort=False):
-        ax.plot([_x(str(b)) for b in part["by"]], part[column], marker="o",
-                label=f"{milestone} by")
-        for by, value in zip(part["by"], part[column], strict=True):
-            ax.annotate(str(by), (_x(str(by)), value), fontsize=7, textcoords="offset points",
-                        xytext=(0, 5), ha="center")
-    ax.set_xlabel("reached by (end of period)")
-    ax.set_ylabel(column.replace("_", " "))
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    second = "least_cost" if "least_cost" in table else "least_capacity_years"
+    for position, (name, ylabel) in enumerate(((column, column), (second, second)), start=1):
+        ax = fig.add_subplot(1, 2, position)
+        for milestone, part in table.groupby("milestone", sort=False):
+            xs = [_x(str(b)) for b in part["by"]]
+            ax.plot(xs, part[name], marker="o", label=f"{milestone} by")
+            for by, x, value in zip(part["by"], xs, part[name], strict=True):
+                ax.annotate(str(by), (x, value), fontsize=6, textcoords="offset points",
+                            xytext=(0, 5), ha="center")
+        ax.set_xlabel("reached by (end of period)")
+        ax.set_ylabel(ylabel.replace("_", " "))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
     return _png(fig)
 
 
