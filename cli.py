@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -101,6 +101,8 @@ def plan(
     time_limit: Annotated[
         float, typer.Option(min=0.1, help="Seconds each solve may take.")
     ] = 600.0,
+    ledger: LedgerOpt = None,
+    no_ledger: NoLedgerOpt = False,
 ) -> None:
     """Solve an instance and print the optimal target trajectory."""
     from model.backends import Status
@@ -134,6 +136,7 @@ def plan(
         sys.stdout.write(trajectory_csv(result))
     else:
         render(out_console, loaded, solution, result, why)
+    _record(ledger, no_ledger, loaded, doc, solution.solver, solution.solver_version)
     if solution.status == Status.INFEASIBLE and strict:
         raise typer.Exit(3)
     if solution.status not in (Status.OPTIMAL, Status.INFEASIBLE):
@@ -142,6 +145,12 @@ def plan(
 
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+LedgerOpt = Annotated[
+    Path | None,
+    typer.Option("--ledger", help="Run ledger (SQLite); default $CAPPLAN_LEDGER or "
+                                  "./capplan-runs.sqlite."),
+]
+NoLedgerOpt = Annotated[bool, typer.Option("--no-ledger", help="Do not record this run.")]
 OutOpt = Annotated[Path | None, typer.Option(help="Folder for the tables (CSV) and JSON.")]
 SolverOpt = Annotated[Solver, typer.Option(help="Solver backend.")]
 
@@ -174,6 +183,27 @@ def _emit(title: str, doc: Mapping[str, object], tables: dict[str, object], form
             if name == main_table and side_by_side:
                 frame = transposed(frame, side_by_side)
             out_console.print(frame_table(f"{title}: {name.replace('_', ' ')}", frame))
+
+
+def _record(ledger: Path | None, no_ledger: bool, loaded: Loaded, doc: Mapping[str, Any],
+            solver: str | None = None, solver_version: str | None = None) -> None:
+    """Append the run to the ledger (unless --no-ledger)."""
+    if no_ledger:
+        return
+    from model import __version__
+    from model.ledger import RunInput, ledger_path, record
+
+    run_id = record(ledger_path(ledger), RunInput(
+        command=["capplan", *sys.argv[1:]], version=__version__, solver=solver,
+        solver_version=solver_version, instance_path=loaded.path,
+        instance_sha256=loaded.sha256, scenario=loaded.scenario,
+        overrides=list(loaded.overrides), status=str(doc.get("status", "done")),
+        objective=dict(doc.get("objective") or {}),
+        milestones=dict(doc.get("milestones") or doc.get("optimal_milestones") or {}),
+        trajectory=list(doc.get("trajectory") or []),
+        capacity=list(doc.get("capacity") or []),
+        document=dict(doc)))
+    err_console.print(f"recorded as run {run_id} in {ledger_path(ledger)}", style="dim")
 
 
 def _front(doc: Mapping[str, object]) -> dict[str, object]:
@@ -210,6 +240,8 @@ def compare(
     solver: SolverOpt = Solver.highs,
     format: FormatOpt = Format.table,
     out: OutOpt = None,
+    ledger: LedgerOpt = None,
+    no_ledger: NoLedgerOpt = False,
 ) -> None:
     """Solve several variants and compare milestones, tail, peaks and yearly targets."""
     from model.compare import run, summary_table, targets_table, variants
@@ -226,6 +258,7 @@ def compare(
     _emit("compare", doc, {"comparison": summary, "targets": targets.reset_index()}, format,
           out, "comparison", side_by_side="variant",
           charts=lambda: _variant_charts("compare", outcomes, targets.reset_index()))
+    _record(ledger, no_ledger, outcomes[0].loaded, doc, solver.value)
 
 
 @app.command()
@@ -247,6 +280,8 @@ def whatif(
     solver: SolverOpt = Solver.highs,
     format: FormatOpt = Format.table,
     out: OutOpt = None,
+    ledger: LedgerOpt = None,
+    no_ledger: NoLedgerOpt = False,
 ) -> None:
     """What if we add capacity: the plan with and without, and the months gained."""
     from model.compare import Variant, run, summary_table, targets_table
@@ -280,6 +315,7 @@ def whatif(
     _emit("whatif", doc, tables, format, out, "comparison", side_by_side="variant",
           charts=lambda: _variant_charts("whatif", outcomes,
                                          targets_table(outcomes).reset_index()))
+    _record(ledger, no_ledger, base.loaded, doc, solver.value)
     gained = doc.get("gains")
     if format == Format.table and isinstance(gained, dict):
         out_console.print(
@@ -373,6 +409,8 @@ def evaluate(
     solver: SolverOpt = Solver.highs,
     format: FormatOpt = Format.table,
     out: OutOpt = None,
+    ledger: LedgerOpt = None,
+    no_ledger: NoLedgerOpt = False,
 ) -> None:
     """Check given yearly production targets: can they be delivered, what do they imply, and
     how far are they from the optimal plan."""
@@ -403,6 +441,7 @@ def evaluate(
     if format == Format.table:
         for line in result.sentences():
             out_console.print(line)
+    _record(ledger, no_ledger, loaded, doc, solver.value)
 
 
 def _plan_charts(loaded: Loaded, result: Plan) -> dict[str, bytes]:
@@ -446,6 +485,134 @@ def validate(instance: InstanceArg, scenario: ScenarioOpt = None, set_: SetOpt =
     loaded = _load(instance, scenario, set_)
     built = build(loaded.instance)
     summary(out_console, loaded, built.lp.num_col, built.lp.num_row)
+
+
+runs_app = typer.Typer(no_args_is_help=True, help="The run ledger: list, show, diff, "
+                                                  "reproduce and verify recorded runs.")
+app.add_typer(runs_app, name="runs")
+
+
+def _ledger_or_fail(ledger: Path | None) -> Path:
+    from model.ledger import ledger_path
+
+    path = ledger_path(ledger)
+    if not path.exists():
+        raise InputError(str(path), [("", "no run ledger here (record a run first)")])
+    return path
+
+
+def _get_run(ledger: Path | None, run_id: int) -> dict[str, Any]:
+    from model.ledger import run
+
+    path = _ledger_or_fail(ledger)
+    found = run(path, run_id)
+    if found is None:
+        raise InputError(str(path), [(f"run {run_id}", "no such run")])
+    return found
+
+
+@runs_app.command("list")
+def runs_list(ledger: LedgerOpt = None) -> None:
+    """Every recorded run, oldest first."""
+    import pandas as pd
+
+    from model.ledger import runs
+    from model.report import frame_table
+
+    rows = []
+    for r in runs(_ledger_or_fail(ledger)):
+        milestones = json.loads(str(r["milestones"]))
+        rows.append({"id": r["id"], "recorded": str(r["recorded_at"])[:19],
+                     "command": " ".join(json.loads(str(r["command"]))[1:2]),
+                     "instance": r["instance_path"], "scenario": r["scenario"] or "",
+                     "status": r["status"], "p95": milestones.get("p95"),
+                     "finish": milestones.get("finish")})
+    out_console.print(frame_table("runs", pd.DataFrame(rows)))
+
+
+@runs_app.command("show")
+def runs_show(run_id: Annotated[int, typer.Argument(help="Run id.")],
+              ledger: LedgerOpt = None) -> None:
+    """One run: inputs, solver, status and its whole recorded document, as JSON."""
+    found = _get_run(ledger, run_id)
+    shown = {k: (json.loads(str(v)) if k in ("command", "overrides", "objective", "milestones",
+                                             "trajectory", "capacity", "document") else v)
+             for k, v in found.items() if k != "instance_content"}
+    sys.stdout.write(json.dumps(shown, indent=2) + "\n")
+
+
+@runs_app.command("diff")
+def runs_diff(first: Annotated[int, typer.Argument(help="Run id.")],
+              second: Annotated[int, typer.Argument(help="Run id.")],
+              ledger: LedgerOpt = None) -> None:
+    """Two runs side by side: inputs, milestones and yearly trajectory."""
+    import pandas as pd
+
+    from model.report import frame_table
+
+    a, b = _get_run(ledger, first), _get_run(ledger, second)
+    keys = ("command", "instance_path", "instance_sha256", "scenario", "overrides", "solver",
+            "status", "objective", "milestones")
+    inputs = pd.DataFrame([{"item": k, f"run {first}": str(a[k]), f"run {second}": str(b[k]),
+                            "same": a[k] == b[k]} for k in keys])
+    out_console.print(frame_table("inputs and results", inputs))
+    ta = {r["year"]: r["completed"] for r in json.loads(str(a["trajectory"]))}
+    tb = {r["year"]: r["completed"] for r in json.loads(str(b["trajectory"]))}
+    years = sorted(set(ta) | set(tb))
+    traj = pd.DataFrame([{"year": y, f"run {first}": ta.get(y), f"run {second}": tb.get(y),
+                          "difference": (tb.get(y) or 0) - (ta.get(y) or 0)} for y in years])
+    if len(traj):
+        out_console.print(frame_table("yearly production", traj))
+
+
+@runs_app.command("reproduce")
+def runs_reproduce(run_id: Annotated[int, typer.Argument(help="Run id.")],
+                   ledger: LedgerOpt = None) -> None:
+    """Re-solve a recorded plan from its recorded input; exit 1 unless the trajectory is
+    identical."""
+    import tempfile
+
+    from model.instance import load
+    from model.report import plan_document
+    from model.results import read_plan
+    from model.solve import plan as solve_plan
+
+    found = _get_run(ledger, run_id)
+    command = json.loads(str(found["command"]))
+    if command[1:2] != ["plan"]:
+        raise InputError(f"run {run_id}", [("", "reproduce re-solves `plan` runs only")])
+    document = json.loads(str(found["document"]))
+    suffix = Path(str(found["instance_path"])).suffix
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / f"instance{suffix}"
+        copy.write_bytes(bytes(found["instance_content"]))
+        loaded = load(copy, found["scenario"], json.loads(str(found["overrides"])))
+        built, solution = solve_plan(loaded.instance, solver=str(found["solver"]),
+                                     method=document["solver"]["method"])
+        again = plan_document(loaded, solution, read_plan(built, solution))
+    recorded = json.loads(str(found["trajectory"]))
+    same = again["trajectory"] == recorded and again["milestones"] == json.loads(
+        str(found["milestones"]))
+    if loaded.sha256 != found["instance_sha256"]:
+        same = False
+    out_console.print(f"run {run_id}: " + ("identical trajectory and milestones" if same
+                                          else "the re-solved trajectory differs"))
+    if not same:
+        raise typer.Exit(1)
+
+
+@runs_app.command("verify")
+def runs_verify(ledger: LedgerOpt = None) -> None:
+    """Recompute the hash chain; exit 1 and name the first broken record if any."""
+    from model.ledger import verify
+
+    path = _ledger_or_fail(ledger)
+    checked, broken, why = verify(path)
+    if broken is None:
+        out_console.print(f"{path}: {checked} records, chain intact")
+        return
+    out_console.print(f"{path}: record {broken} is broken: {why}")
+    raise typer.Exit(1)
 
 
 def main() -> None:

@@ -91,6 +91,14 @@ def completed(plan_: Plan) -> list[float]:
 SOLVERS = available()
 
 
+@pytest.fixture(autouse=True)
+def _ledger_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test records its runs in its own ledger, never in the working folder."""
+    path = tmp_path / "runs.sqlite"
+    monkeypatch.setenv("CAPPLAN_LEDGER", str(path))
+    return path
+
+
 @pytest.fixture(params=SOLVERS)
 def solver(request: pytest.FixtureRequest) -> str:
     return str(request.param)
