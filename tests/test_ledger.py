@@ -142,3 +142,26 @@ def test_concurrent_writers(_ledger_in_tmp: Path) -> None:
         assert proc.returncode == 0, err
     assert [r["id"] for r in runs(_ledger_in_tmp)] == [1, 2, 3, 4]
     assert verify(_ledger_in_tmp) == (4, None, "")
+
+
+def test_crash_mid_write_leaves_the_ledger_valid(_ledger_in_tmp: Path,
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer that dies inside its transaction (here: a process killed after inserting a
+    half-made record, before COMMIT) leaves nothing behind; the chain stays intact and the
+    next run appends as record 2."""
+    _plan(capsys, monkeypatch)
+    script = (
+        "import os, sqlite3, sys\n"
+        "con = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "con.execute('BEGIN IMMEDIATE')\n"
+        "con.execute(\"INSERT INTO runs (id, status, prev_hash, hash) \"\n"
+        "            \"VALUES (2, 'half', 'x', 'y')\")\n"
+        "os._exit(9)\n"
+    )
+    crashed = subprocess.run([sys.executable, "-c", script, str(_ledger_in_tmp)], timeout=60)
+    assert crashed.returncode == 9
+    assert verify(_ledger_in_tmp) == (1, None, "")
+    _plan(capsys, monkeypatch)
+    assert verify(_ledger_in_tmp) == (2, None, "")
+    assert runs(_ledger_in_tmp)[1]["status"] == "optimal"
