@@ -190,20 +190,28 @@ def _record(ledger: Path | None, no_ledger: bool, loaded: Loaded, doc: Mapping[s
     """Append the run to the ledger (unless --no-ledger)."""
     if no_ledger:
         return
+    import sqlite3
+
     from model import __version__
     from model.ledger import RunInput, ledger_path, record
 
-    run_id = record(ledger_path(ledger), RunInput(
-        command=["capplan", *sys.argv[1:]], version=__version__, solver=solver,
-        solver_version=solver_version, instance_path=loaded.path,
-        instance_sha256=loaded.sha256, scenario=loaded.scenario,
-        overrides=list(loaded.overrides), status=str(doc.get("status", "done")),
-        objective=dict(doc.get("objective") or {}),
-        milestones=dict(doc.get("milestones") or doc.get("optimal_milestones") or {}),
-        trajectory=list(doc.get("trajectory") or []),
-        capacity=list(doc.get("capacity") or []),
-        document=dict(doc)))
-    err_console.print(f"recorded as run {run_id} in {ledger_path(ledger)}", style="dim")
+    path = ledger_path(ledger)
+    try:
+        run_id = record(path, RunInput(
+            command=["capplan", *sys.argv[1:]], version=__version__, solver=solver,
+            solver_version=solver_version, instance_path=loaded.path,
+            instance_sha256=loaded.sha256, scenario=loaded.scenario,
+            overrides=list(loaded.overrides), status=str(doc.get("status", "done")),
+            objective=dict(doc.get("objective") or {}),
+            milestones=dict(doc.get("milestones") or doc.get("optimal_milestones") or {}),
+            trajectory=list(doc.get("trajectory") or []),
+            capacity=list(doc.get("capacity") or []),
+            document=dict(doc)))
+    except (OSError, sqlite3.Error) as exc:
+        err_console.print(f"error: could not record the run in {path}: {exc} "
+                          "(use --ledger PATH or --no-ledger)", markup=False)
+        raise typer.Exit(1) from None
+    err_console.print(f"recorded as run {run_id} in {path}", style="dim")
 
 
 def _front(doc: Mapping[str, object]) -> dict[str, object]:

@@ -165,3 +165,10 @@ def test_crash_mid_write_leaves_the_ledger_valid(_ledger_in_tmp: Path,
     _plan(capsys, monkeypatch)
     assert verify(_ledger_in_tmp) == (2, None, "")
     assert runs(_ledger_in_tmp)[1]["status"] == "optimal"
+
+
+def test_unwritable_ledger_is_an_error(capsys: pytest.CaptureFixture[str],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _, err = run_cli(capsys, monkeypatch, "plan", TOY, "--ledger",
+                           "/no/such/folder/runs.sqlite")
+    assert code == 1 and "could not record the run in /no/such/folder/runs.sqlite" in err
