@@ -249,7 +249,8 @@ def read_workbook(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
                                                rec.get("completed"), "history", row,
                                                "completed")
     r.raw["history"] = history
-    r.raw["segment"] = [_segment(r, row, rec) for row, rec in sheets.get("segments", [])]
+    r.raw["segment"] = [_row_block(r, "segments", row, rec)
+                        for row, rec in sheets.get("segments", [])]
     capacity = {}
     for row, rec in sheets.get("capacity", []):
         stage = str(rec.pop("stage", "")).strip()
@@ -261,7 +262,7 @@ def read_workbook(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
         capacity[stage] = block
     if capacity:
         r.raw["capacity"] = capacity
-    measures = [_measure(r, row, rec) for row, rec in sheets.get("measures", [])]
+    measures = [_row_block(r, "measures", row, rec) for row, rec in sheets.get("measures", [])]
     if measures:
         r.raw["measure"] = measures
     regions = []
@@ -301,38 +302,32 @@ def read_workbook(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     return r.raw, r.where
 
 
-def _segment(r: _Reader, row: int, rec: dict[str, Any]) -> dict[str, Any]:
-    name = str(rec.get("name", f"row{row}"))
-    out: dict[str, Any] = {}
-    for column, value in rec.items():
-        if column.startswith(("workload_", "in_progress_")):
-            group, _, stage = column.rpartition("_")
-            group = group.rstrip("_")
-            out.setdefault(group, {})[stage] = r.put(f"segment.{name}.{group}.{stage}", value,
-                                                     "segments", row, column)
-        elif column == "released":
-            out[column] = r.put(f"segment.{name}.released",
-                                r.profile(value, "segments", row, column), "segments", row,
-                                column)
-        else:
-            out[column] = r.put(f"segment.{name}.{column}", value, "segments", row, column)
-    return out
+# sheet -> (instance block, its key column, column prefixes of per-stage tables,
+#           columns holding a profile, columns holding a comma-separated list)
+ROW_BLOCKS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "segments": ("segment", "name", ("workload_", "in_progress_"), ("released",), ()),
+    "measures": ("measure", "id", ("extra_days_", "extra_workload_"), (), ("segments",)),
+}
 
 
-def _measure(r: _Reader, row: int, rec: dict[str, Any]) -> dict[str, Any]:
-    ident = str(rec.get("id", f"row{row}"))
+def _row_block(r: _Reader, sheet: str, row: int, rec: dict[str, Any]) -> dict[str, Any]:
+    """One row of the segments or measures sheet as its instance block: per-stage columns
+    (`workload_execution`) become tables, profiles and lists are parsed, and every key
+    remembers its cell."""
+    block, key_column, staged, profiles, lists = ROW_BLOCKS[sheet]
+    name = str(rec.get(key_column, f"row{row}"))
     out: dict[str, Any] = {}
     for column, value in rec.items():
-        if column.startswith(("extra_days_", "extra_workload_")):
+        if column.startswith(staged):
             group, _, stage = column.rpartition("_")
-            out.setdefault(group, {})[stage] = r.put(f"measure.{ident}.{group}.{stage}", value,
-                                                     "measures", row, column)
-        elif column == "segments":
-            out[column] = r.put(f"measure.{ident}.segments",
-                                [g.strip() for g in str(value).split(",") if g.strip()],
-                                "measures", row, column)
-        else:
-            out[column] = r.put(f"measure.{ident}.{column}", value, "measures", row, column)
+            out.setdefault(group, {})[stage] = r.put(f"{block}.{name}.{group}.{stage}", value,
+                                                     sheet, row, column)
+            continue
+        if column in profiles:
+            value = r.profile(value, sheet, row, column)
+        elif column in lists:
+            value = [item.strip() for item in str(value).split(",") if item.strip()]
+        out[column] = r.put(f"{block}.{name}.{column}", value, sheet, row, column)
     return out
 
 
