@@ -88,6 +88,21 @@ def completed(plan_: Plan) -> list[float]:
     return [round(float(v), 3) for v in plan_.periods["completed"]]
 
 
+# A one-segment yearly instance (100 items, no lead times) that tests extend.
+SMALL = """
+[programme]
+name = "t"
+start = 2025
+horizon_end = 2030
+granularity = "year"
+
+[[segment]]
+name = "a"
+count = 100
+engineering_days = 0
+execution_days = 0
+"""
+
 SOLVERS = available()
 
 

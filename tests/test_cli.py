@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import INSTANCES
+from conftest import INSTANCES, SMALL
 from conftest import run_cli as run
 
 TOY = str(INSTANCES / "toy.toml")
@@ -20,19 +20,7 @@ def write(tmp_path: Path, text: str, name: str = "bad.toml") -> str:
     return str(path)
 
 
-GOOD = """
-[programme]
-name = "t"
-start = 2025
-horizon_end = 2030
-granularity = "year"
-
-[[segment]]
-name = "a"
-count = 100
-engineering_days = 0
-execution_days = 0
-"""
+GOOD = SMALL
 
 
 def test_toy_json_contract(capsys: pytest.CaptureFixture[str],

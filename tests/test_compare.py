@@ -7,22 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import SMALL, run_cli
 from model.compare import run, summary_table, targets_table, variants
 
-MEASURE = """
-[programme]
-name = "m"
-start = 2025
-horizon_end = 2030
-granularity = "year"
-
-[[segment]]
-name = "a"
-count = 100
-engineering_days = 0
-execution_days = 0
-
+MEASURE = SMALL + """
 [capacity.execution]
 initial = 100
 max = 100
