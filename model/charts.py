@@ -59,14 +59,16 @@ def cumulative_chart(plans: list[tuple[str, Plan, Instance]]) -> bytes:
     years = sorted(history.completed, key=int)
     hy = list(pd.Series([history.completed[y] for y in years], dtype=float).cumsum()
               + history.completed_before)
+    begin = first.programme.start + (first.programme.start_quarter - 1) / 4
     if years:
-        ax.plot([int(years[0]), *(int(y) + 1.0 for y in years)],
+        ax.plot([int(years[0]), *(min(int(y) + 1.0, begin) for y in years)],
                 [history.completed_before, *hy], color="black", lw=2, label="realised")
     end = float(first.programme.start + 1)
     for label, plan, instance in plans:
         if plan.periods.empty:
             continue
-        xs = [float(instance.programme.start)] + [_x(p) for p in plan.periods["period"]]
+        p = instance.programme
+        xs = [p.start + (p.start_quarter - 1) / 4] + [_x(t) for t in plan.periods["period"]]
         ys = [float(instance.history.total), *plan.periods["cumulative"]]
         line = ax.plot(xs, ys, lw=1.8, label=label)[0]
         for name, marker in (("p95", "o"), ("finish", "s")):

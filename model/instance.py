@@ -47,6 +47,7 @@ class Programme(_Strict):
 
     name: str
     start: Year
+    start_quarter: Annotated[int, Field(ge=1, le=4)] = 1
     horizon_end: Year
     granularity: Literal["year", "quarter", "month"] = "quarter"
     deadline: Year | None = None
@@ -65,11 +66,26 @@ class Programme(_Strict):
             )
         if self.hard_deadline and self.deadline is None:
             raise ValueError("hard_deadline: is true but no deadline is given")
+        if self.start_quarter > 1 and self.granularity == "year":
+            raise ValueError("start_quarter: a yearly plan starts with the first quarter")
         return self
+
+    @property
+    def offset(self) -> int:
+        """Periods of the start year before the first planned one (`start_quarter` - 1
+        quarters)."""
+        return (self.start_quarter - 1) * {"year": 0, "quarter": 1, "month": 3}[
+            self.granularity]
+
+    @property
+    def start_label(self) -> str:
+        """The first planned period: `2025`, or `2025Q3` when planning starts mid-year."""
+        return str(self.start) if self.start_quarter == 1 else f"{self.start}Q{self.start_quarter}"
 
 
 class History(_Strict):
-    """[history]: realised completions per year before start, and the total before those."""
+    """[history]: realised completions per year before start (the start year too, for the
+    part before `start_quarter`), and the total before those."""
 
     completed: dict[str, Count] = Field(default_factory=dict)
     completed_before: Count = 0
@@ -253,11 +269,10 @@ class Instance(_Strict):
     def _profiles(self) -> list[str]:
         out: list[str] = []
         calendar = self.calendar
+        p = self.programme
         for year in self.history.completed:
-            if int(year) >= self.programme.start:
-                out.append(
-                    f"history.completed.{year}: is not before start {self.programme.start}"
-                )
+            if int(year) > p.start or (int(year) == p.start and p.start_quarter == 1):
+                out.append(f"history.completed.{year}: is not before start {p.start_label}")
         for stage in ("engineering", "execution"):
             spec = getattr(self.capacity, stage)
             for key in spec.extra if spec is not None else {}:
@@ -292,7 +307,7 @@ class Instance(_Strict):
     def calendar(self) -> Calendar:
         """The planning periods of this instance."""
         p = self.programme
-        return Calendar(p.start, p.horizon_end, p.granularity)
+        return Calendar(p.start, p.horizon_end, p.granularity, p.offset)
 
     @property
     def remaining(self) -> int:

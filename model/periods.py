@@ -1,7 +1,8 @@
 """Calendar: granularity, period labels, and lead times in days turned into distributed lags.
 
-A year has 365 days. Periods run from the first period of `start` to the last of `horizon_end`;
-period index 0 is the first planned period.
+A year has 365 days. Periods run from the first planned period of `start` (after `offset`
+periods of that year, when planning resumes mid-year) to the last of `horizon_end`; period index
+0 is the first planned period.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ _KEY = re.compile(r"^(?P<year>\d{4})(?:Q(?P<q>[1-4])|-(?P<m>0[1-9]|1[0-2]))?$")
 
 @dataclass(frozen=True)
 class Calendar:
-    """The planning periods: `n` periods of `1 / per_year` years from `start` to `end`."""
+    """The planning periods: `n` periods of `1 / per_year` years from `start` to `end`, the
+    first `offset` periods of `start` left out (a replan from 2025Q3 has offset 2 quarters)."""
 
     start: int
     end: int
     granularity: Granularity
+    offset: int = 0
 
     @property
     def per_year(self) -> int:
@@ -42,12 +45,12 @@ class Calendar:
     @property
     def n(self) -> int:
         """Number of periods in the horizon."""
-        return (self.end - self.start + 1) * self.per_year
+        return (self.end - self.start + 1) * self.per_year - self.offset
 
     @property
     def years(self) -> np.ndarray:
         """Calendar year of each period."""
-        return self.start + np.arange(self.n) // self.per_year
+        return self.start + (np.arange(self.n) + self.offset) // self.per_year
 
     @property
     def days_per_period(self) -> float:
@@ -56,7 +59,8 @@ class Calendar:
 
     def label(self, t: int) -> str:
         """Period label: `2028`, `2028Q3` or `2028-07`."""
-        year, k = self.start + t // self.per_year, t % self.per_year
+        year, k = divmod(t + self.offset, self.per_year)
+        year += self.start
         if self.granularity == "year":
             return str(year)
         if self.granularity == "quarter":
@@ -70,7 +74,8 @@ class Calendar:
         """
         if t is None:
             return None
-        year, k = self.start + t // self.per_year, t % self.per_year
+        year, k = divmod(t + self.offset, self.per_year)
+        year += self.start
         if self.granularity == "year":
             return str(year)
         quarter = k + 1 if self.granularity == "quarter" else k // 3 + 1
@@ -78,7 +83,7 @@ class Calendar:
 
     def last_period_of_year(self, year: int) -> int:
         """Index of the last period of `year` (may lie outside the horizon)."""
-        return (year - self.start + 1) * self.per_year - 1
+        return (year - self.start + 1) * self.per_year - 1 - self.offset
 
     def periods_of_key(self, key: str) -> list[int]:
         """Periods a profile key names: a year (all its periods), `YYYYQn` or `YYYY-MM`.
@@ -89,7 +94,7 @@ class Calendar:
         if match is None:
             raise ValueError(f"'{key}' is not a year (2026), quarter (2026Q2) or month (2026-05)")
         year = int(match["year"])
-        first = (year - self.start) * self.per_year
+        first = (year - self.start) * self.per_year - self.offset
         if match["q"] is not None:
             if self.granularity == "year":
                 raise ValueError(f"'{key}' names a quarter but the granularity is year")

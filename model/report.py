@@ -97,7 +97,9 @@ def render(console: Console, loaded: Loaded, solution: Solution, plan: Plan,
         caps = ["" if r.realised or pd.isna(getattr(r, s)) else f"{getattr(r, s):,.0f}"
                 for s in STAGES]
         table.add_row(str(r.year), f"{r.completed:,}", f"{r.cumulative:,}", f"{r.share:.1f}%",
-                      *caps, "realised" if r.realised else "plan",
+                      *caps, "realised" if r.realised else (
+                          "realised + plan" if r.year == inst.programme.start
+                          and inst.programme.start_quarter > 1 else "plan"),
                       style="dim" if r.realised else None)
     console.print(table)
     ms = ", ".join(f"{k} {v or 'beyond horizon'}" for k, v in plan.milestones.items())

@@ -95,14 +95,16 @@ def trajectory_table(built: Built, periods: pd.DataFrame) -> pd.DataFrame:
     """Per year, history first: integer completions and cumulative, share of scope (%),
     realised or planned, and mean capacity over the year.
 
-    Planned years run to the year everything is done (or to the horizon's end).
+    Planned years run to the year everything is done (or to the horizon's end). When the plan
+    starts mid-year, that year's realised part (in history) is counted in its planned row.
     """
     inst = built.instance
     rows: list[dict[str, object]] = []
     cumulative = inst.history.completed_before
     for year in sorted(inst.history.completed, key=int):
         cumulative += inst.history.completed[year]
-        rows.append({"year": int(year), "cumulative": float(cumulative), "realised": True})
+        if int(year) < inst.programme.start:  # a started year's realised part joins its plan
+            rows.append({"year": int(year), "cumulative": float(cumulative), "realised": True})
     yearly = periods.groupby("year").agg(
         cumulative=("cumulative", "last"), remaining=("remaining", "last"),
         engineering=("engineering", "mean"), execution=("execution", "mean"),
@@ -138,7 +140,7 @@ def milestone_periods(
     for name in names:
         needed = items_needed(inst, name)
         if inst.history.total >= needed:
-            out[name] = f"before {inst.programme.start}"
+            out[name] = f"before {inst.programme.start_label}"
             continue
         hits = np.flatnonzero(periods["cumulative"].to_numpy() >= needed - tol)
         out[name] = built.calendar.milestone_label(int(hits[0])) if len(hits) else None

@@ -8,6 +8,7 @@ import pytest
 from conftest import cap, make, segment, solve
 from model.backends import Status
 from model.infeasibility import explain
+from model.instance import validate
 
 
 def _tail_instance(terms: list[str]):  # type: ignore[no-untyped-def]
@@ -178,3 +179,20 @@ def test_relative_ramp_cause_is_not_called_unreachable() -> None:
     assert why.earliest_finish == "2026"
     assert why.changes == []
     assert "raise several at once" in why.describe()[-1]
+
+
+def test_plan_starting_mid_year_joins_the_realised_part_of_its_year() -> None:
+    """Start 2025Q3 with 100 done in 2025H1 (history) and 100 before; 200 items, execution
+    400 a year (100 a quarter), no lead times, no ramp. 100 are done in 2025Q3 and 100 in
+    2025Q4, so the 2025 row reads 100 (realised) + 200 (planned) = 300, cumulative 400 of a
+    scope of 400: finish 2025Q4, p50 (200 items) already reached before 2025Q3."""
+    raw = make([segment(count=200)], granularity="quarter", end=2026,
+               execution={"initial": 400, "max": 400}).model_dump()
+    raw["programme"]["start_quarter"] = 3
+    raw["history"] = {"completed": {"2025": 100}, "completed_before": 100}
+    inst = validate(raw, "test")
+    _, _, p = solve(inst)
+    rows = p.trajectory.to_dict("records")
+    assert [(r["year"], r["completed"], r["cumulative"]) for r in rows] == [(2025, 300, 400)]
+    assert p.milestones["finish"] == "2025Q4"
+    assert p.milestones["p50"] == "before 2025Q3"

@@ -59,3 +59,20 @@ def test_labels_and_profiles() -> None:
         q.profile({"2027": 1})
     with pytest.raises(ValueError, match="names a month"):
         q.profile({"2025-03": 1})
+
+
+def test_calendar_starting_mid_year() -> None:
+    """A quarterly calendar resuming after 2025Q2 (offset 2) runs 2025Q3 .. 2026Q4: 6 periods;
+    2025 has two of them (indices 0, 1) and its last is index 1; the year key 2025 names
+    indices -2..1, so a 2025 release of 400 puts its past half (200) in period 0."""
+    cal = Calendar(2025, 2026, "quarter", offset=2)
+    assert cal.n == 6
+    assert [cal.label(t) for t in (0, 1, 2)] == ["2025Q3", "2025Q4", "2026Q1"]
+    assert list(cal.years) == [2025, 2025, 2026, 2026, 2026, 2026]
+    assert cal.last_period_of_year(2025) == 1 and cal.last_period_of_year(2026) == 5
+    assert cal.periods_of_key("2025") == [-2, -1, 0, 1]
+    assert cal.milestone_label(2) == "2026Q1"
+    assert list(cal.profile({"2025": 400})) == [300, 100, 0, 0, 0, 0]
+    months = Calendar(2025, 2025, "month", offset=6)
+    assert months.n == 6 and months.label(0) == "2025-07"
+    assert months.milestone_label(3) == "2025Q4"
