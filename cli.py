@@ -22,8 +22,10 @@ from model.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from model.actuals import AsOf
     from model.compare import Outcome
     from model.instance import Loaded
+    from model.replan import Baseline
     from model.results import Plan
 
 app = typer.Typer(
@@ -450,6 +452,128 @@ def evaluate(
         for line in result.sentences():
             out_console.print(line)
     _record(ledger, no_ledger, loaded, doc, solver.value)
+
+
+@app.command()
+def replan(
+    instance: InstanceArg,
+    actuals: Annotated[Path, typer.Option(help="Actuals CSV: per period up to --as-of and per "
+                                               "segment (or * in total), items that finished "
+                                               "each stage and the work in progress.")],
+    as_of: Annotated[str, typer.Option("--as-of", help="Last realised period: 2025 or "
+                                                       "2025Q2.")],
+    baseline: Annotated[int | None, typer.Option(
+        help="Run id of the plan to compare with; default the last plan of this instance "
+             "recorded before the end of --as-of, else the plan solved now.")] = None,
+    scenario: ScenarioOpt = None,
+    set_: SetOpt = None,
+    objective: Annotated[
+        str | None, typer.Option(help="Lexicographic terms, e.g. finish,waiting or tail,cost.")
+    ] = None,
+    solver: SolverOpt = Solver.highs,
+    format: FormatOpt = Format.table,
+    out: Annotated[Path | None, typer.Option(
+        help="Folder for variance.csv, replan.xlsx, variance.png, the plan's CSV, JSON and "
+             "charts.")] = None,
+    time_limit: Annotated[
+        float, typer.Option(min=0.1, help="Seconds each solve may take.")
+    ] = 600.0,
+    ledger: LedgerOpt = None,
+    no_ledger: NoLedgerOpt = False,
+) -> None:
+    """Re-plan the remaining work from actuals up to --as-of, and report the variance
+    against the plan."""
+    from model.actuals import AsOf
+    from model.backends import Status
+    from model.charts import variance_chart
+    from model.infeasibility import explain
+    from model.replan import replan as run_replan
+    from model.replan import replan_document
+    from model.report import frame_table, plan_document, render, variance_view, write_out
+    from model.solve import SolverUnavailable
+    from model.workbook import results_workbook
+
+    loaded = _load(instance, scenario, set_, objective)
+    moment = AsOf.parse(as_of)
+    base = _baseline(ledger, baseline, loaded, moment, solver.value)
+    try:
+        r = run_replan(loaded, actuals, moment, base, solver=solver.value,
+                       time_limit=time_limit)
+    except SolverUnavailable as exc:
+        raise InputError("--solver", [("", str(exc))]) from None
+    why = None
+    if r.solution.status == Status.INFEASIBLE:
+        why = explain(r.resumed.instance, r.solution.failed_term, solver.value)
+    doc = replan_document(r, plan_document(r.loaded, r.solution, r.plan, why))
+    title = f"{loaded.instance.programme.name}: plan against actuals to {moment.label}"
+    if out is not None:
+        files = {"variance.csv": r.variance.to_csv(index=False).encode(),
+                 "variance.png": variance_chart(title, r.variance)}
+        if r.solution.status == Status.OPTIMAL:
+            files["replan.xlsx"] = results_workbook(
+                {"variance": r.variance, "trajectory": r.plan.trajectory,
+                 "periods": r.plan.periods, "flows": r.plan.flows}, _front(doc))
+            files.update(_plan_charts(r.loaded, r.plan))
+        write_out(out, doc, r.plan, files)
+    if format == Format.json:
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    elif format == Format.csv:
+        sys.stdout.write(r.variance.to_csv(index=False))
+    else:
+        out_console.print(f"Baseline: {base.source}", markup=False)
+        out_console.print(frame_table(f"{title} (items finishing each stage)",
+                                      variance_view(r.variance)))
+        for line in [*r.moves, *r.resumed.notes]:
+            out_console.print(line[:1].upper() + line[1:], markup=False)
+        render(out_console, r.loaded, r.solution, r.plan, why)
+    _record(ledger, no_ledger, loaded, doc, r.solution.solver, r.solution.solver_version)
+    if r.solution.status not in (Status.OPTIMAL, Status.INFEASIBLE):
+        err_console.print(f"error: the solver ended with {r.solution.status.value}")
+        raise typer.Exit(1)
+
+
+def _baseline(ledger: Path | None, run_id: int | None, loaded: Loaded, as_of: AsOf,
+              solver: str) -> Baseline:
+    """The plan the actuals are compared with: run `run_id`, else the last plan of this
+    instance recorded before the end of as-of, else the plan solved now from the instance."""
+    import datetime as dt
+
+    from model.ledger import latest_plan, ledger_path
+    from model.replan import Baseline
+    from model.report import plan_document
+    from model.results import read_plan
+    from model.solve import plan as solve_plan
+
+    if run_id is not None:
+        found = _get_run(ledger, run_id)
+        document = json.loads(str(found["document"]))
+        command = json.loads(str(found["command"]))[1:2]
+        problem = None
+        if command not in (["plan"], ["replan"]) or found["status"] != "optimal":
+            problem = "is not a solved plan or replan run"
+        elif found["instance_sha256"] != loaded.sha256:
+            problem = f"planned another instance file than {loaded.path}"
+        elif "segment_flows" not in document:
+            problem = "holds no per-segment flows (recorded by an older capplan)"
+        if problem:
+            raise InputError("--baseline", [(f"run {run_id}", problem)])
+        return Baseline(f"run {run_id}, recorded {str(found['recorded_at'])[:10]}", document)
+    year, quarter = as_of.resume()
+    end = dt.datetime(year, 3 * quarter - 2, 1, tzinfo=dt.UTC)
+    path = ledger_path(ledger)
+    last = latest_plan(path, loaded.sha256, loaded.scenario, list(loaded.overrides), end,
+                       (as_of.year, as_of.last_quarter)) if path.exists() else None
+    if last is not None:
+        return Baseline(f"run {last['id']}, recorded {str(last['recorded_at'])[:10]} "
+                        f"(the last plan of this instance before {end.date()})",
+                        json.loads(str(last["document"])))
+    built, solution = solve_plan(loaded.instance, solver=solver)
+    result = read_plan(built, solution)
+    if solution.status.value != "optimal":
+        raise InputError(str(loaded.path), [("", "the instance has no feasible plan to compare "
+                                                  "the actuals with")])
+    return Baseline(f"the plan solved now from {loaded.path} (no plan of it recorded before "
+                    f"{end.date()})", plan_document(loaded, solution, result))
 
 
 def _plan_charts(loaded: Loaded, result: Plan) -> dict[str, bytes]:

@@ -3,7 +3,8 @@
 - `cumulative_chart`: the cumulative curve of each variant, history included, with the scope
   line, the 95% line, the deadline and milestone markers, like the curves of the diepteanalyse;
 - `targets_chart`: yearly targets as grouped bars, one colour per variant;
-- `tradeoff_chart`: least peak capacity and least cost against the finish date (and p95).
+- `tradeoff_chart`: least peak capacity and least cost against the finish date (and p95);
+- `variance_chart`: planned against realised items per year, one panel per stage.
 """
 
 from __future__ import annotations
@@ -153,4 +154,29 @@ def shares_chart(title: str, table: pd.DataFrame, label: str,
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def variance_chart(title: str, table: pd.DataFrame) -> bytes:
+    """Programme totals of the variance table: planned and realised items finishing each
+    stage per year (up to as-of), one panel per stage, the difference in % over the bars."""
+    fig = _figure()
+    totals = table[table["segment"] == "all"]
+    stages = list(dict.fromkeys(totals["stage"]))
+    for position, stage in enumerate(stages, start=1):
+        ax = fig.add_subplot(1, len(stages), position)
+        part = totals[totals["stage"] == stage]
+        years = [int(y) for y in part["year"]]
+        ax.bar([y - 0.2 for y in years], part["planned"], width=0.4, label="planned")
+        ax.bar([y + 0.2 for y in years], part["actual"], width=0.4, label="realised")
+        for y, top, pct in zip(years, part[["planned", "actual"]].max(axis=1),
+                               part["difference_pct"], strict=True):
+            if pd.notna(pct):
+                ax.annotate(f"{pct:+.0f}%", (y, top), textcoords="offset points",
+                            xytext=(0, 4), ha="center", fontsize=8)
+        ax.set_xticks(years, [str(t) for t in part["through"]])
+        ax.set_title(f"{stage} finished")
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
     return _png(fig)

@@ -160,3 +160,25 @@ def verify(path: Path) -> tuple[int, int | None, str]:
             return len(rows), row["id"], "its content does not match its hash"
         prev, expected_id = row["hash"], expected_id + 1
     return len(rows), None, ""
+
+
+def latest_plan(path: Path, sha256: str, scenario: str | None, overrides: list[str],
+                before: dt.datetime, replan_before: tuple[int, int]) -> dict[str, Any] | None:
+    """The last solved `plan` or `replan` run of the same instance file, scenario and
+    overrides recorded before `before`: the plan in force then. A `replan` run counts only
+    if its as-of (year, last quarter) is earlier than `replan_before`."""
+    found = None
+    for row in _rows(path, "WHERE instance_sha256 = ? AND status = 'optimal'", (sha256,)):
+        command = json.loads(str(row["command"]))[1:2]
+        if command not in (["plan"], ["replan"]) or row["scenario"] != scenario:
+            continue
+        if json.loads(str(row["overrides"])) != overrides:
+            continue
+        if dt.datetime.fromisoformat(str(row["recorded_at"])) >= before:
+            continue
+        document = json.loads(str(row["document"]))
+        if command == ["replan"] and tuple(document.get("as_of_order", (9999, 4))) >= (
+                replan_before):
+            continue
+        found = row
+    return found

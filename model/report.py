@@ -22,7 +22,7 @@ from model.backends import Status
 from model.infeasibility import Infeasibility
 from model.instance import Instance, Loaded
 from model.paths import STAGES
-from model.results import Plan
+from model.results import Plan, segment_table
 from model.solve import Solution
 
 
@@ -57,6 +57,13 @@ def plan_document(
         ],
         "objective": {k: _num(v, 2) if isinstance(v, float) else v
                       for k, v in plan.objective.items()},
+        "start": loaded.instance.programme.start_label,
+        "segment_flows": [
+            {"segment": r["segment"], "region": r["region"], "period": r["period"],
+             "engineering": _num(r["engineering"], 2), "execution": _num(r["execution"], 2)}
+            for r in segment_table(plan).to_dict("records")
+            if abs(r["engineering"]) + abs(r["execution"]) >= 0.005
+        ],
         "deadline": {k: _num(v, 2) if isinstance(v, float) else v
                      for k, v in plan.deadline.items()},
         "solver": {
@@ -126,6 +133,29 @@ def _solver_line(console: Console, solution: Solution) -> None:
         f"{solution.seconds:.3f} s in all", style="dim")
 
 
+def variance_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The variance table for the terminal: one row per period (year, or up to the as-of
+    quarter) and segment, planned and realised items and the difference in % per stage.
+    Segments with nothing planned or realised are left out, and a lone segment's rows (they
+    repeat the total)."""
+    shown = table[(table["planned"].abs() + table["actual"].abs()) > 0.05]
+    if shown["segment"].nunique() <= 2 and (shown["segment"] != "all").any():
+        shown = shown[shown["segment"] == "all"]
+    rows: list[dict[str, Any]] = []
+    for (through, segment), part in shown.groupby(["through", "segment"], sort=False):
+        row: dict[str, Any] = {"period": through, "segment": segment}
+        for stage, short in (("engineering", "eng."), ("execution", "exec.")):
+            got = part[part["stage"] == stage]
+            planned = float(got["planned"].sum())
+            actual = float(got["actual"].sum())
+            pct = got["difference_pct"].iloc[0] if len(got) else None
+            row[f"{short} planned"] = round(planned)
+            row[f"{short} realised"] = round(actual)
+            row[f"{short} %"] = f"{pct:+.1f}%" if pct is not None and pd.notna(pct) else ""
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def trajectory_csv(plan: Plan) -> str:
     """The yearly trajectory as CSV text."""
     return str(plan.trajectory.to_csv(index=False, float_format="%.2f"))
@@ -175,7 +205,7 @@ def frame_table(title: str, frame: pd.DataFrame, index: bool = False) -> Table:
     data = frame.reset_index() if index else frame
     for i, name in enumerate(data.columns):
         table.add_column(escape(str(name)), no_wrap=i == 0,
-                         justify="left" if data[name].dtype == object else "right")
+                         justify="right" if pd.api.types.is_numeric_dtype(data[name]) else "left")
     for row in data.itertuples(index=False):
         cells = [str(v) if str(name) == "year" else _cell(v)
                  for name, v in zip(data.columns, row, strict=True)]

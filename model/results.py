@@ -128,6 +128,15 @@ def trajectory_table(built: Built, periods: pd.DataFrame) -> pd.DataFrame:
     return table[["year", "completed", "cumulative", "share", "realised", *STAGES]]
 
 
+def segment_table(plan: Plan) -> pd.DataFrame:
+    """Per segment and period, items finishing engineering and execution (all paths)."""
+    if plan.flows.empty:
+        return pd.DataFrame(columns=["segment", "region", "period", "engineering", "execution"])
+    table = plan.flows.groupby(["segment", "region", "period"], sort=False, as_index=False)[
+        ["eng_done", "exec_done"]].sum()
+    return table.rename(columns={"eng_done": "engineering", "exec_done": "execution"})
+
+
 def milestone_periods(
     built: Built, periods: pd.DataFrame, terms: list[str]
 ) -> dict[str, str | None]:
