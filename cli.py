@@ -700,28 +700,39 @@ def runs_diff(first: Annotated[int, typer.Argument(help="Run id.")],
 @runs_app.command("reproduce")
 def runs_reproduce(run_id: Annotated[int, typer.Argument(help="Run id.")],
                    ledger: LedgerOpt = None) -> None:
-    """Re-solve a recorded plan from its recorded input; exit 1 unless the trajectory is
-    identical."""
+    """Re-solve a recorded plan or re-plan from its recorded input (instance, and actuals and
+    baseline for a re-plan); exit 1 unless the trajectory is identical."""
     import tempfile
 
+    from model.actuals import AsOf
     from model.instance import load
+    from model.replan import Baseline, replan
     from model.report import plan_document
     from model.results import read_plan
     from model.solve import plan as solve_plan
 
     found = _get_run(ledger, run_id)
     command = json.loads(str(found["command"]))
-    if command[1:2] != ["plan"]:
-        raise InputError(f"run {run_id}", [("", "reproduce re-solves `plan` runs only")])
+    if command[1:2] not in (["plan"], ["replan"]):
+        raise InputError(f"run {run_id}", [("", "reproduce re-solves `plan` and `replan` runs "
+                                                 "only")])
     document = json.loads(str(found["document"]))
     suffix = Path(str(found["instance_path"])).suffix
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / f"instance{suffix}"
         copy.write_bytes(bytes(found["instance_content"]))
         loaded = load(copy, found["scenario"], json.loads(str(found["overrides"])))
-        built, solution = solve_plan(loaded.instance, solver=str(found["solver"]),
-                                     method=document["solver"]["method"])
-        again = plan_document(loaded, solution, read_plan(built, solution))
+        if command[1] == "plan":
+            built, solution = solve_plan(loaded.instance, solver=str(found["solver"]),
+                                         method=document["solver"]["method"])
+            again = plan_document(loaded, solution, read_plan(built, solution))
+        else:
+            actuals = Path(folder) / "actuals.csv"
+            actuals.write_text(document["actuals"]["content"], encoding="utf-8")
+            baseline = Baseline(document["baseline"]["source"], document["baseline"])
+            r = replan(loaded, actuals, AsOf.parse(document["as_of"]), baseline,
+                       solver=str(found["solver"]), method=document["solver"]["method"])
+            again = plan_document(r.loaded, r.solution, r.plan)
     recorded = json.loads(str(found["trajectory"]))
     same = again["trajectory"] == recorded and again["milestones"] == json.loads(
         str(found["milestones"]))

@@ -128,7 +128,7 @@ def test_reproduce_only_plans(capsys: pytest.CaptureFixture[str],
     code, _, err = run_cli(capsys, monkeypatch, "whatif", TOY, "--add", "execution=+1@2026")
     assert code == 0, err
     code, _, err = run_cli(capsys, monkeypatch, "runs", "reproduce", "1")
-    assert code == 2 and "re-solves `plan` runs only" in err
+    assert code == 2 and "re-solves `plan` and `replan` runs only" in err
 
 
 def test_concurrent_writers(_ledger_in_tmp: Path) -> None:
