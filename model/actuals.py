@@ -131,6 +131,7 @@ class Actuals:
     periods: list[str]
     done: pd.DataFrame
     stocks: dict[str, dict[str, int]]
+    regions: dict[str, str]
 
     def done_through(self, segment: str, stage: str = "execution") -> int:
         """Items of a segment that finished `stage` from the start to as-of."""
@@ -164,7 +165,7 @@ def read_actuals(path: Path, as_of: AsOf, instance: Instance,
     done, stocks = _resolve(source, rows, as_of, instance, yearly, planned)
     periods = sorted({r.period for _, r in rows}, key=period_order)
     actuals = Actuals(source, content, hashlib.sha256(content.encode()).hexdigest(), as_of,
-                      yearly, periods, done, stocks)
+                      yearly, periods, done, stocks, {s.name: s.region for s in instance.segment})
     problems = _check_amounts(actuals, instance, any(r.segment == TOTAL for _, r in rows))
     if problems:
         raise InputError(source, problems)

@@ -169,12 +169,13 @@ def variance_chart(title: str, table: pd.DataFrame) -> bytes:
         years = [int(y) for y in part["year"]]
         ax.bar([y - 0.2 for y in years], part["planned"], width=0.4, label="planned")
         ax.bar([y + 0.2 for y in years], part["actual"], width=0.4, label="realised")
-        for y, top, pct in zip(years, part[["planned", "actual"]].max(axis=1),
-                               part["difference_pct"], strict=True):
+        for y, top, pct in zip(years, part["actual"], part["difference_pct"], strict=True):
             if pd.notna(pct):
-                ax.annotate(f"{pct:+.0f}%", (y, top), textcoords="offset points",
+                ax.annotate(f"{pct:+.0f}%", (y + 0.2, top), textcoords="offset points",
                             xytext=(0, 4), ha="center", fontsize=8)
         ax.set_xticks(years, [str(t) for t in part["through"]])
+        if years:
+            ax.set_xlim(min(years) - 0.8, max(years) + 0.8)
         ax.set_title(f"{stage} finished")
         ax.grid(axis="y", alpha=0.3)
         ax.legend(fontsize=8)

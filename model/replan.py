@@ -156,7 +156,7 @@ def variance(baseline: Baseline, actuals: Actuals) -> pd.DataFrame:
         lambda label: plan_period_key(str(label), actuals.yearly)))
     start = _first_quarter(str(baseline.document.get("start")))
     compared = [k for k in actuals.periods if _first_quarter(k) >= start]
-    regions = dict(zip(planned["segment"], planned["region"], strict=False))
+    regions = actuals.regions
     done = actuals.done[actuals.done["period"].isin(compared)]
     rows: list[dict[str, Any]] = []
     for year in sorted({int(k[:4]) for k in compared}):
