@@ -69,6 +69,11 @@ SetOpt = Annotated[
                                "(repeatable; segment names may be globs)."),
 ]
 
+TimeLimitOpt = Annotated[float, typer.Option(min=0.1, help="Seconds each solve may take.")]
+ObjectiveOpt = Annotated[
+    str | None, typer.Option(help="Lexicographic terms, e.g. finish,waiting or tail,cost.")
+]
+
 
 def _load(instance: Path, scenario: str | None, overrides: list[str] | None,
           objective: str | None = None) -> Loaded:
@@ -87,9 +92,7 @@ def plan(
     instance: InstanceArg,
     scenario: ScenarioOpt = None,
     set_: SetOpt = None,
-    objective: Annotated[
-        str | None, typer.Option(help="Lexicographic terms, e.g. finish,waiting or tail,cost.")
-    ] = None,
+    objective: ObjectiveOpt = None,
     solver: Annotated[Solver, typer.Option(help="Solver backend.")] = Solver.highs,
     method: Annotated[
         Method, typer.Option(help="search: LP search over milestones and enumerated scope "
@@ -100,9 +103,7 @@ def plan(
         Path | None, typer.Option(help="Folder for trajectory.csv, capacity.csv, plan.json.")
     ] = None,
     strict: Annotated[bool, typer.Option(help="Exit 3 when the plan is infeasible.")] = False,
-    time_limit: Annotated[
-        float, typer.Option(min=0.1, help="Seconds each solve may take.")
-    ] = 600.0,
+    time_limit: TimeLimitOpt = 600.0,
     ledger: LedgerOpt = None,
     no_ledger: NoLedgerOpt = False,
 ) -> None:
@@ -467,17 +468,13 @@ def replan(
              "recorded before the end of --as-of, else the plan solved now.")] = None,
     scenario: ScenarioOpt = None,
     set_: SetOpt = None,
-    objective: Annotated[
-        str | None, typer.Option(help="Lexicographic terms, e.g. finish,waiting or tail,cost.")
-    ] = None,
+    objective: ObjectiveOpt = None,
     solver: SolverOpt = Solver.highs,
     format: FormatOpt = Format.table,
     out: Annotated[Path | None, typer.Option(
         help="Folder for variance.csv, replan.xlsx, variance.png, the plan's CSV, JSON and "
              "charts.")] = None,
-    time_limit: Annotated[
-        float, typer.Option(min=0.1, help="Seconds each solve may take.")
-    ] = 600.0,
+    time_limit: TimeLimitOpt = 600.0,
     ledger: LedgerOpt = None,
     no_ledger: NoLedgerOpt = False,
 ) -> None:
