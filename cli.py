@@ -607,11 +607,14 @@ def template(
 
 @app.command()
 def validate(instance: InstanceArg, scenario: ScenarioOpt = None, set_: SetOpt = None) -> None:
-    """Check an instance (schema, totals, references) and build its model, without solving."""
+    """Check an instance (schema, totals, references, risk paths) and build its model, without
+    solving."""
     from model.build import build
+    from model.instance import check_risk_paths
     from model.report import summary
 
     loaded = _load(instance, scenario, set_)
+    check_risk_paths(loaded.raw, loaded.instance, str(loaded.path))
     built = build(loaded.instance)
     summary(out_console, loaded, built.lp.num_col, built.lp.num_row)
 

@@ -207,6 +207,76 @@ class Region(_Strict):
     execution_max: NonNeg
 
 
+Scalar = float | str | bool
+
+
+class Effect(_Strict):
+    """What a risk does when it occurs: the value at `path` (a `--set` path, globs allowed)
+    drawn from one distribution: `fixed = V`, `uniform = [low, high]`,
+    `triangular = [low, mode, high]`, or `choice = [V1, V2, ...]` with optional `weights`."""
+
+    path: str = Field(min_length=1)
+    fixed: Scalar | None = None
+    uniform: list[float] | None = None
+    triangular: list[float] | None = None
+    choice: list[Scalar] | None = None
+    weights: list[Annotated[float, Field(ge=0)]] | None = None
+
+    @model_validator(mode="after")
+    def _one_distribution(self) -> Effect:
+        given = [k for k in ("fixed", "uniform", "triangular", "choice")
+                 if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of fixed, uniform, triangular, choice "
+                             f"(got {', '.join(given) or 'none'})")
+        if self.path.split(".")[0] == "programme":
+            raise ValueError(f"path: {self.path}: the programme's horizon cannot be a risk")
+        if self.uniform is not None and (len(self.uniform) != 2
+                                         or self.uniform[0] > self.uniform[1]):
+            raise ValueError(f"uniform: expected [low, high] with low <= high, got "
+                                 f"{self.uniform}")
+        if self.triangular is not None:
+            if len(self.triangular) != 3:
+                raise ValueError(f"triangular: expected [low, mode, high], got {self.triangular}")
+            low, mode, high = self.triangular
+            if not low <= mode <= high:
+                raise ValueError(f"triangular: mode {mode:g} is outside {low:g}..{high:g}")
+        if self.weights is not None:
+            if self.choice is None or len(self.weights) != len(self.choice):
+                raise ValueError("weights: need a choice of the same length")
+            if sum(self.weights) <= 0:
+                raise ValueError("weights: add up to 0")
+        if self.choice is not None and not self.choice:
+            raise ValueError("choice: is empty")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """fixed, uniform, triangular or choice."""
+        return next(k for k in ("fixed", "uniform", "triangular", "choice")
+                    if getattr(self, k) is not None)
+
+    def representative(self) -> Scalar:
+        """A value to check the path with: the fixed value, the low end, or the first choice."""
+        if self.fixed is not None:
+            return self.fixed
+        if self.uniform is not None:
+            return self.uniform[0]
+        if self.triangular is not None:
+            return self.triangular[0]
+        assert self.choice is not None
+        return self.choice[0]
+
+
+class Risk(_Strict):
+    """[[risk]]: an event with a likelihood (0..1) and the effects it has when it occurs."""
+
+    id: Name
+    description: str = ""
+    likelihood: Share
+    effect: list[Effect] = Field(min_length=1)
+
+
 class Objective(_Strict):
     """[objective]: lexicographic terms and the tolerance each is held within.
 
@@ -243,6 +313,7 @@ class Instance(_Strict):
     measure: list[Measure] = Field(default_factory=list)
     region: list[Region] = Field(default_factory=list)
     objective: Objective = Field(default_factory=Objective)
+    risk: list[Risk] = Field(default_factory=list)
     scenarios: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -258,6 +329,7 @@ class Instance(_Strict):
             ("segment", [s.name for s in self.segment]),
             ("measure", [m.id for m in self.measure]),
             ("region", [r.name for r in self.region]),
+            ("risk", [r.id for r in self.risk]),
         ):
             seen: set[str] = set()
             for name in names:
@@ -332,6 +404,7 @@ class Loaded:
     sha256: str
     scenario: str | None
     overrides: list[str] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 def load(
@@ -375,7 +448,29 @@ def load(
         from model.workbook import locate
 
         raise InputError(source, locate(exc.problems, where)) from None
-    return Loaded(instance, path, hashlib.sha256(data).hexdigest(), scenario, list(settings))
+    return Loaded(instance, path, hashlib.sha256(data).hexdigest(), scenario, list(settings),
+                  raw)
+
+
+def check_risk_paths(raw: dict[str, Any], instance: Instance, source: str) -> None:
+    """Every risk effect's path must name something and take its distribution's values: each
+    is applied alone (with its low end or first choice) and the instance validated again.
+    Checked by `sweep` and `validate`; a risk of likelihood 0 never applies and is not
+    checked (a scenario that fixes what a risk varies switches it off so)."""
+    problems: list[tuple[str, str]] = []
+    for risk in instance.risk:
+        if risk.likelihood == 0:
+            continue
+        for k, effect in enumerate(risk.effect):
+            key = f"risk.{risk.id}.effect[{k}]"
+            try:
+                validate(set_path(raw, effect.path, effect.representative(), source, key),
+                         source)
+            except InputError as exc:
+                problems += [(key, f"{effect.path}: {p}" if not p.startswith(effect.path)
+                              else p) for _, p in exc.problems]
+    if problems:
+        raise InputError(source, problems)
 
 
 def validate(raw: dict[str, Any], source: str) -> Instance:
@@ -426,7 +521,7 @@ def _dotted(loc: tuple[Any, ...], raw: dict[str, Any]) -> str:
 
 # --- scenarios and overrides ----------------------------------------------------------------
 
-_LIST_BLOCKS = {"segment": "name", "measure": "id", "region": "name"}
+_LIST_BLOCKS = {"segment": "name", "measure": "id", "region": "name", "risk": "id"}
 
 
 def apply_scenario(raw: dict[str, Any], scenario: str | None, source: str) -> dict[str, Any]:

@@ -62,10 +62,18 @@ SHEETS: dict[str, list[tuple[str, str, str]]] = {
                                                                    "finish=1")],
     "scenarios": [("scenario", "", "scenario name"), ("path", "", "e.g. capacity.execution.max"),
                   ("value", "", "TOML value")],
+    "risks": [("id", "", "risk id; one row per effect, rows of one risk share the id"),
+              ("description", "", ""), ("likelihood", "0..1", "probability it occurs"),
+              ("path", "", "what it changes, e.g. segment.*.engineering_days"),
+              ("distribution", "", "fixed, uniform, triangular or choice"),
+              ("values", "comma-separated", "fixed: V; uniform: low, high; triangular: low, "
+                                            "mode, high; choice: V1, V2, ..."),
+              ("weights", "comma-separated", "choice only, optional")],
 }
 ENUMS = {("capacity", "stage"): ["engineering", "execution"],
          ("capacity", "kind"): ["throughput", "concurrent"],
-         ("measures", "mode"): ["in", "out", "choose"]}
+         ("measures", "mode"): ["in", "out", "choose"],
+         ("risks", "distribution"): ["fixed", "uniform", "triangular", "choice"]}
 FIRST_DATA_ROW = 3
 
 
@@ -79,7 +87,8 @@ def instance_rows(instance: Instance | None) -> dict[str, list[list[Any]]]:
         return {name: [] for name in SHEETS}
     p, h = instance.programme, instance.history
     rows: dict[str, list[list[Any]]] = {
-        "programme": [["name", p.name], ["start", p.start], ["horizon_end", p.horizon_end],
+        "programme": [["name", p.name], ["start", p.start], ["start_quarter", p.start_quarter],
+                      ["horizon_end", p.horizon_end],
                       ["granularity", p.granularity], ["deadline", p.deadline],
                       ["hard_deadline", p.hard_deadline]],
         "history": [["before", h.completed_before]] + [[int(y), c] for y, c in
@@ -100,8 +109,16 @@ def instance_rows(instance: Instance | None) -> dict[str, list[list[Any]]]:
                       ["tolerance", _profile(instance.objective.tolerance)]],
         "scenarios": [[name, path, _toml(value)] for name, block in instance.scenarios.items()
                       for path, value in block.items()],
+        "risks": [[risk.id, risk.description, risk.likelihood, e.path, e.kind,
+                   ", ".join(_toml(v) for v in _as_list(getattr(e, e.kind))),
+                   ", ".join(map(str, e.weights or []))]
+                  for risk in instance.risk for e in risk.effect],
     }
     return rows
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
 
 
 def _toml(value: Any) -> str:
@@ -297,9 +314,37 @@ def read_workbook(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
         r.put(f"scenarios.{name}.{key}", None, "scenarios", row, "value")
     if scenarios:
         r.raw["scenarios"] = scenarios
+    risks = _risks(r, sheets.get("risks", []))
+    if risks:
+        r.raw["risk"] = risks
     if r.problems:
         raise InputError(str(path), r.problems)
     return r.raw, r.where
+
+
+def _risks(r: _Reader, rows: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Rows of the risks sheet as [[risk]] blocks: rows sharing an id are one risk's effects."""
+    from model.instance import parse_value
+
+    out: dict[str, dict[str, Any]] = {}
+    for row, rec in rows:
+        risk_id = str(rec.get("id", f"row{row}"))
+        block = out.setdefault(risk_id, {"id": risk_id, "effect": []})
+        for column in ("description", "likelihood"):
+            if column in rec:
+                block[column] = r.put(f"risk.{risk_id}.{column}", rec[column], "risks", row,
+                                      column)
+        kind = str(rec.get("distribution", "")).strip()
+        values = [parse_value(v.strip()) for v in str(rec.get("values", "")).split(",")
+                  if v.strip()]
+        effect: dict[str, Any] = {"path": rec.get("path")}
+        effect[kind or "distribution"] = values[0] if kind == "fixed" and values else values
+        if "weights" in rec:
+            effect["weights"] = [parse_value(w.strip()) for w in str(rec["weights"]).split(",")
+                                 if w.strip()]
+        r.put(f"risk.{risk_id}.effect", None, "risks", row, "values")
+        block["effect"].append(effect)
+    return list(out.values())
 
 
 # sheet -> (instance block, its key column, column prefixes of per-stage tables,

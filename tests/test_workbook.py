@@ -40,7 +40,7 @@ def test_plan_from_workbook(groningen_xlsx: Path, capsys: pytest.CaptureFixture[
 def test_template_has_units_and_validation(groningen_xlsx: Path) -> None:
     book = load_workbook(groningen_xlsx)
     assert book.sheetnames == ["programme", "history", "segments", "capacity", "measures",
-                               "regions", "objective", "scenarios"]
+                               "regions", "objective", "scenarios", "risks"]
     segments = book["segments"]
     assert segments["C1"].value == "count" and segments["C2"].value == "items"
     kinds = [dv for dv in book["capacity"].data_validations.dataValidation if dv.type == "list"]
@@ -62,6 +62,10 @@ def _edit(path: Path, sheet: str, cell: str, value: object) -> None:
     ("capacity", "B3", "sometimes", "capacity.engineering.kind (sheet capacity, row 3, "
                                     "column kind (B3))"),
     ("measures", "I5", "maybe", "measure.M29.mode (sheet measures, row 5, column mode (I5))"),
+    ("risks", "C3", 1.3, "risk.lead-time.likelihood (sheet risks, row 3, column likelihood "
+                         "(C3)): Input should be less than or equal to 1"),
+    ("risks", "F3", "480, 430, 230", "risk.lead-time.effect.[0].triangular (sheet risks, row 3, "
+                                     "column values (F3)): mode 430 is outside 480..230"),
 ])
 def test_bad_cells_are_named(groningen_xlsx: Path, sheet: str, cell: str, value: object,
                              message: str, capsys: pytest.CaptureFixture[str],

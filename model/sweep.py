@@ -1,0 +1,458 @@
+"""Scenario sweeps: sample the risk register, solve every sample, and summarise.
+
+A sample is the instance with the effects of the risks that occur in it (model/risk.py); it is
+planned as `capplan plan` would (its objective terms, lexicographically). Each sample gives its
+finish and p95 periods and its cumulative curve per period. Samples run in a process pool, on a
+Dask cluster, or in this process; results are put back in sample order, so the numbers do not
+depend on the number of workers.
+
+Summaries: P10/P50/P90 of finish and p95 and the probability of finishing by the deadline;
+per-year production percentiles; the fan of the cumulative curve; per risk the P50 finish with
+the risk forced off and forced on over the same draws (the tornado, and the impact on the
+likelihood x impact heatmap).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from model.backends import Status
+from model.instance import Instance, Loaded, Risk
+from model.objectives import items_needed
+from model.periods import Calendar, months_between
+from model.results import read_plan
+from model.risk import Draw, draw, sample_instance
+from model.solve import plan as solve_plan
+
+Forced = tuple[tuple[int, bool], ...]
+
+
+@dataclass(frozen=True)
+class SweepContext:
+    """What every worker needs, shipped once per task batch: the raw instance (scenario and
+    overrides applied), its risks, the seed and the solver."""
+
+    raw: dict[str, Any]
+    risks: list[Risk]
+    source: str
+    seed: int
+    solver: str = "highs"
+
+
+@dataclass
+class SampleResult:
+    """One solved sample: draws, status, milestone periods (None: beyond the horizon) and the
+    cumulative curve per period (items, history included); seconds split by phase."""
+
+    index: int
+    forced: Forced
+    occurs: tuple[bool, ...]
+    values: tuple[tuple[Any, ...], ...]
+    status: str
+    finish: int | None
+    p95: int | None
+    cumulative: np.ndarray
+    scope: int
+    timing: dict[str, float] = field(default_factory=dict)
+
+
+def solve_samples(context: SweepContext, indices: list[int],
+                  forced: Forced = ()) -> list[SampleResult]:
+    """Draw and solve the samples `indices` (with risks `forced` on or off by position)."""
+    return [_solve_one(context, i, forced) for i in indices]
+
+
+def _solve_one(context: SweepContext, index: int, forced: Forced) -> SampleResult:
+    started = time.perf_counter()
+    sample: Draw = draw(context.risks, context.seed, index)
+    drawn = time.perf_counter()
+    instance = sample_instance(context.raw, context.risks, sample, context.source,
+                               dict(forced) or None)
+    updated = time.perf_counter()
+    built, solution = solve_plan(instance, solver=context.solver)
+    solved = time.perf_counter()
+    n = built.calendar.n
+    if solution.status != Status.OPTIMAL:
+        result = SampleResult(index, forced, sample.occurs, sample.values,
+                              solution.status.value, None, None, np.full(n, np.nan),
+                              instance.scope)
+    else:
+        assert solution.x is not None
+        cumulative = float(instance.scope) - solution.x[built.v.undone_total]
+        result = SampleResult(index, forced, sample.occurs, sample.values, "optimal",
+                              _reached(instance, cumulative, "finish"),
+                              _reached(instance, cumulative, "p95"), cumulative, instance.scope)
+    result.timing = {"sampling": drawn - started, "model": updated - drawn + built.seconds,
+                     "solve": solved - updated - built.seconds,
+                     "read": time.perf_counter() - solved}
+    return result
+
+
+def _reached(instance: Instance, cumulative: np.ndarray, term: str) -> int | None:
+    """First period whose cumulative reaches the milestone; None beyond the horizon."""
+    tol = 1e-6 * max(1.0, float(instance.remaining))
+    hits = np.flatnonzero(cumulative >= items_needed(instance, term) - tol)
+    return int(hits[0]) if len(hits) else None
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Task:
+    """A batch of samples: to solve with the same risks forced, or (with `levels`) to check
+    whether each can reach cumulative levels by each year end."""
+
+    indices: list[int]
+    forced: Forced = ()
+    levels: tuple[tuple[int, int], ...] = ()
+
+
+def run_task(context: SweepContext, task: Task) -> list[Any]:
+    """A task's results: SampleResults, or booleans for a check of levels."""
+    if task.levels:
+        return check_samples(context, task.indices, dict(task.levels))
+    return solve_samples(context, task.indices, task.forced)
+
+
+def batches(indices: list[int], size: int, forced: Forced = (),
+            levels: tuple[tuple[int, int], ...] = ()) -> list[Task]:
+    """Samples in batches of `size`."""
+    return [Task(indices[k:k + size], forced, levels) for k in range(0, len(indices), size)]
+
+
+def run_tasks(context: SweepContext, tasks: list[Task], workers: int = 1,
+              dask: str | None = None,
+              progress: Callable[[int], None] | None = None) -> list[Any]:
+    """Solve every task: in this process (1 worker), in a pool of `workers` processes, or on a
+    Dask cluster (`local` starts a LocalCluster of `workers` processes; else a scheduler
+    address). Results come back in task order whatever finished first."""
+    if dask is not None:
+        results = _run_dask(context, tasks, workers, dask, progress)
+    elif workers <= 1:
+        results = []
+        for task in tasks:
+            results.append(run_task(context, task))
+            if progress:
+                progress(len(task.indices))
+    else:
+        results = _run_pool(context, tasks, workers, progress)
+    return [r for batch in results for r in batch]
+
+
+def _run_pool(context: SweepContext, tasks: list[Task], workers: int,
+              progress: Callable[[int], None] | None) -> list[list[Any]]:
+    import multiprocessing
+
+    out: list[list[Any]] = [[] for _ in tasks]
+    spawn = multiprocessing.get_context("spawn")  # no fork of a process holding solver threads
+    with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
+        futures = {pool.submit(run_task, context, t): k for k, t in enumerate(tasks)}
+        for future in as_completed(futures):
+            out[futures[future]] = future.result()
+            if progress:
+                progress(len(out[futures[future]]))
+    return out
+
+
+def _run_dask(context: SweepContext, tasks: list[Task], workers: int, address: str,
+              progress: Callable[[int], None] | None) -> list[list[Any]]:
+    from dask.distributed import Client, LocalCluster
+    from dask.distributed import as_completed as dask_completed
+
+    cluster = None
+    if address == "local":
+        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
+                               processes=True, dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(address)
+    try:
+        shared = client.scatter(context, broadcast=True)
+        futures = [client.submit(run_task, shared, t, pure=False) for t in tasks]
+        position = {f.key: k for k, f in enumerate(futures)}
+        out: list[list[Any]] = [[] for _ in tasks]
+        for future in dask_completed(futures):
+            out[position[future.key]] = future.result()
+            if progress:
+                progress(len(out[position[future.key]]))
+        return out
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# --- summaries --------------------------------------------------------------------------------
+
+
+def period_quantile(periods: list[int | None], q: float, n: int) -> int | None:
+    """The q-quantile of milestone periods (a period some sample reached; samples beyond the
+    horizon count as later than all); None when it lies beyond the horizon."""
+    values = np.array([n if p is None else p for p in periods], dtype=float)
+    value = int(np.quantile(values, q, method="inverted_cdf"))
+    return None if value >= n else value
+
+
+QUANTILES = {"P10": 0.1, "P50": 0.5, "P90": 0.9}
+
+
+def milestone_summary(results: list[SampleResult], calendar: Calendar,
+                      deadline: int | None) -> pd.DataFrame:
+    """Per milestone (finish, p95): P10/P50/P90 as quarters, and the share of samples that
+    reach it by the end of the deadline year."""
+    rows = []
+    for name in ("finish", "p95"):
+        periods = [getattr(r, name) for r in results]
+        row: dict[str, Any] = {"milestone": name}
+        for label, q in QUANTILES.items():
+            row[label] = calendar.milestone_label(period_quantile(periods, q, calendar.n)) or (
+                "beyond horizon")
+        if deadline is not None:
+            last = calendar.last_period_of_year(deadline)
+            row[f"by {deadline}"] = float(np.mean([p is not None and p <= last
+                                                   for p in periods]))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def cumulative_matrix(results: list[SampleResult]) -> np.ndarray:
+    """[sample, period] cumulative items (NaN rows for samples without a plan)."""
+    return np.vstack([r.cumulative for r in results])
+
+
+def year_ends(calendar: Calendar) -> dict[int, int]:
+    """Each planned year's last period index."""
+    return {int(y): int(np.flatnonzero(calendar.years == y)[-1])
+            for y in sorted(set(calendar.years.tolist()))}
+
+
+def yearly_table(results: list[SampleResult], calendar: Calendar, history: float,
+                 deterministic: np.ndarray) -> pd.DataFrame:
+    """Per year: P10/P50/P90 over the samples of the items completed in the year, and the
+    deterministic plan's (items)."""
+    cum = cumulative_matrix(results)
+    rows = []
+    previous, det_previous = np.full(len(results), history), history
+    for year, last in year_ends(calendar).items():
+        done = cum[:, last] - previous
+        rows.append({"year": year,
+                     **{k: float(np.nanquantile(done, q)) for k, q in QUANTILES.items()},
+                     "plan": float(deterministic[last] - det_previous)})
+        previous, det_previous = cum[:, last], float(deterministic[last])
+    return pd.DataFrame(rows)
+
+
+def fan_table(results: list[SampleResult], calendar: Calendar,
+              deterministic: np.ndarray) -> pd.DataFrame:
+    """Per period: P10/P50/P90 of the cumulative curve over the samples, and the plan's."""
+    cum = cumulative_matrix(results)
+    table = pd.DataFrame({"period": [calendar.label(t) for t in range(calendar.n)]})
+    for label, q in QUANTILES.items():
+        table[label] = np.nanquantile(cum, q, axis=0)
+    table["plan"] = deterministic
+    return table
+
+
+def samples_table(results: list[SampleResult], risks: list[Risk],
+                  calendar: Calendar) -> pd.DataFrame:
+    """One row per sample: which risks occurred, the drawn values, status and milestones."""
+    rows = []
+    for r in results:
+        row: dict[str, Any] = {"sample": r.index}
+        for k, risk in enumerate(risks):
+            row[risk.id] = r.occurs[k]
+            for j, value in enumerate(r.values[k]):
+                row[f"{risk.id}.{risk.effect[j].path}"] = value
+        row.update(status=r.status, finish=calendar.milestone_label(r.finish),
+                   p95=calendar.milestone_label(r.p95), scope=r.scope)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def p50_finish(results: list[SampleResult], calendar: Calendar) -> str | None:
+    """The median finish quarter of some samples."""
+    return calendar.milestone_label(period_quantile([r.finish for r in results], 0.5,
+                                                    calendar.n))
+
+
+def tornado_table(risks: list[Risk],
+                  forced: dict[tuple[int, bool], list[SampleResult]],
+                  calendar: Calendar) -> pd.DataFrame:
+    """Per risk: the P50 finish over the same samples with the risk forced off and forced on,
+    and the swing in months (on minus off), largest swing first."""
+    rows = []
+    for k, risk in enumerate(risks):
+        off = p50_finish(forced[(k, False)], calendar)
+        on = p50_finish(forced[(k, True)], calendar)
+        swing = months_between(off, on)
+        if swing is None:  # beyond the horizon on one side: count the horizon's end
+            end = calendar.milestone_label(calendar.n - 1)
+            swing = months_between(off or end, on or end) or 0
+        rows.append({"risk": risk.id, "description": risk.description,
+                     "likelihood": risk.likelihood, "P50 finish off": off or "beyond horizon",
+                     "P50 finish on": on or "beyond horizon", "swing_months": swing})
+    table = pd.DataFrame(rows)
+    return table.sort_values("swing_months", key=lambda s: s.abs(), ascending=False,
+                             kind="stable").reset_index(drop=True)
+
+
+def robust_levels(results: list[SampleResult], calendar: Calendar, share: float,
+                  history: int) -> dict[int, int]:
+    """Cumulative items by the end of each year reached in at least `share` of the samples:
+    the (1 - share)-quantile of the samples' cumulative at each year end, rounded down (a
+    sample without a plan counts as reaching nothing). Non-decreasing over the years, since
+    every sample's curve is."""
+    cum = np.nan_to_num(cumulative_matrix(results), nan=float(history))
+    out = {}
+    for year, last in year_ends(calendar).items():
+        level = float(np.quantile(cum[:, last], 1.0 - share, method="inverted_cdf"))
+        out[year] = int(np.floor(level + 1e-6))
+    return out
+
+
+def check_samples(context: SweepContext, indices: list[int],
+                  levels: dict[int, int]) -> list[bool]:
+    """Whether each sample can reach the cumulative `levels` by each year end (one LP each:
+    the remaining work at each year's end held at most scope minus the level)."""
+    from model.build import Built
+
+    out = []
+    for index in indices:
+        instance = sample_instance(context.raw, context.risks,
+                                   draw(context.risks, context.seed, index), context.source)
+        history = instance.history.total
+
+        def rows(built: Built, inst: Instance = instance, done_before: int = history
+                 ) -> list[tuple[np.ndarray, np.ndarray, float, float]]:
+            ends = year_ends(built.calendar)
+            return [(np.array([built.v.undone_total[ends[y]]]), np.array([1.0]), -np.inf,
+                     float(inst.remaining - (level - done_before)))
+                    for y, level in levels.items() if y in ends]
+
+        _, solution = solve_plan(instance, ["waiting"], solver=context.solver, extra_rows=rows)
+        out.append(solution.status == Status.OPTIMAL)
+    return out
+
+
+def robust_table(levels: dict[int, int], history: int, scope: int) -> pd.DataFrame:
+    """Yearly targets from cumulative levels: differences, so they add up to the cumulative
+    figures; share of the (risk-free) scope."""
+    rows, previous = [], history
+    for year, level in levels.items():
+        rows.append({"year": year, "target": level - previous, "cumulative": level,
+                     "share": 100.0 * level / scope})
+        previous = level
+        if level >= scope:
+            break
+    return pd.DataFrame(rows)
+
+
+def implied(levels: dict[int, int], needed: float) -> int | None:
+    """The first year whose cumulative level reaches `needed` items; None if none does."""
+    return next((y for y, level in levels.items() if level >= needed - 1e-9), None)
+
+
+def context_of(loaded: Loaded, seed: int, solver: str) -> SweepContext:
+    """The sweep context of a loaded instance."""
+    return SweepContext(loaded.raw, list(loaded.instance.risk), str(loaded.path), seed, solver)
+
+
+@dataclass
+class Sweep:
+    """A whole sweep: every sample and the summaries."""
+
+    context: SweepContext
+    calendar: Calendar
+    results: list[SampleResult]
+    deterministic: np.ndarray
+    deterministic_milestones: dict[str, str | None]
+    summary: pd.DataFrame
+    yearly: pd.DataFrame
+    fan: pd.DataFrame
+    samples: pd.DataFrame
+    tornado: pd.DataFrame
+    robust: pd.DataFrame | None = None
+    robust_info: dict[str, Any] = field(default_factory=dict)
+    timing: dict[str, float] = field(default_factory=dict)
+
+
+def sweep(loaded: Loaded, samples: int, seed: int, workers: int = 1, dask: str | None = None,
+          robust: float | None = None, tornado_samples: int = 100, solver: str = "highs",
+          batch: int = 10, progress: Callable[[int], None] | None = None) -> Sweep:
+    """Sample the risks `samples` times, solve each, and summarise (see the module docstring).
+    The tornado re-solves the first `tornado_samples` samples with each risk forced off and on;
+    `robust` (a share such as 0.8) adds yearly targets reached in at least that share."""
+    started = time.perf_counter()
+    instance = loaded.instance
+    context = context_of(loaded, seed, solver)
+    built, solution = solve_plan(instance, solver=solver)
+    if solution.status != Status.OPTIMAL:
+        deterministic = np.full(built.calendar.n, np.nan)
+        det_milestones: dict[str, str | None] = {}
+    else:
+        det_plan = read_plan(built, solution)
+        deterministic = det_plan.periods["cumulative"].to_numpy(dtype=float)
+        det_milestones = det_plan.milestones
+    calendar = built.calendar
+    indices = list(range(samples))
+    tasks = batches(indices, batch)
+    count = min(tornado_samples, samples)
+    for k in range(len(context.risks)):
+        for on in (False, True):
+            tasks += batches(list(range(count)), batch, forced=((k, on),))
+    results = run_tasks(context, tasks, workers, dask, progress)
+    solved = time.perf_counter()
+    main = results[:samples]
+    forced: dict[tuple[int, bool], list[SampleResult]] = {}
+    for r in results[samples:]:
+        forced.setdefault(r.forced[0], []).append(r)
+    history = instance.history.total
+    out = Sweep(
+        context, calendar, main, deterministic, det_milestones,
+        milestone_summary(main, calendar, instance.programme.deadline),
+        yearly_table(main, calendar, history, deterministic),
+        fan_table(main, calendar, deterministic),
+        samples_table(main, context.risks, calendar),
+        tornado_table(context.risks, forced, calendar) if context.risks else pd.DataFrame(
+            columns=["risk", "description", "likelihood", "P50 finish off", "P50 finish on",
+                     "swing_months"]),
+    )
+    aggregated = time.perf_counter()
+    if robust is not None:
+        _robust(out, robust, history, instance, workers, dask, batch, progress)
+    phases = ("sampling", "model", "solve", "read")
+    out.timing = {p: sum(r.timing.get(p, 0.0) for r in results) for p in phases}
+    out.timing.update(samples_wall=solved - started, aggregation=aggregated - solved,
+                      robust_wall=time.perf_counter() - aggregated,
+                      samples_solved=float(len(results)))
+    return out
+
+
+def _robust(out: Sweep, share: float, history: int, instance: Instance, workers: int,
+            dask: str | None, batch: int, progress: Callable[[int], None] | None) -> None:
+    """Yearly targets reached in at least `share` of the samples, checked by solving every
+    sample with them as lower bounds; when per-year quantiles are jointly reached by fewer,
+    the quantile is raised until they are (at most 0.99)."""
+    level_share = share
+    indices = [r.index for r in out.results]
+    while True:
+        levels = robust_levels(out.results, out.calendar, level_share, history)
+        checks = run_tasks(out.context, batches(indices, batch, levels=tuple(levels.items())),
+                           workers, dask, progress)
+        achieved = float(np.mean(checks))
+        if achieved >= share - 1e-9 or level_share >= 0.99:
+            break
+        level_share = min(0.99, level_share + max(0.02, share - achieved))
+    out.robust = robust_table(levels, history, instance.scope)
+    finish = implied(levels, float(instance.scope))
+    p95 = implied(levels, items_needed(instance, "p95"))
+    out.robust_info = {"share": share, "quantile_share": round(level_share, 4),
+                       "reached_in": achieved, "implied_finish": finish, "implied_p95": p95}
