@@ -70,11 +70,15 @@ def plan(
     method: str = "auto",
     time_limit: float = 600.0,
     extra_rows: Callable[[Built], list[Row]] | None = None,
+    settle: bool = True,
 ) -> tuple[Built, Solution]:
     """Build and solve an instance lexicographically over its objective terms.
 
     extra_rows: rows (cols, coefficients, lower, upper) added to the built model before the
     first solve, such as yearly production targets to evaluate.
+    settle: end with the pass that keeps capacity levels as low as the terms allow. A sweep,
+    which reads only the completions, skips it (`settle=False`) when the last term's pass has
+    a solution already (search method).
     """
     started = time.perf_counter()
     terms = expand_terms(terms or instance.objective.terms)
@@ -93,9 +97,11 @@ def plan(
     backend = backend_type(built.lp, time_limit)
     for cols, vals, lower, upper in extra_rows(built) if extra_rows else []:
         backend.add_row(cols, vals, lower, upper)
-    runner = _milp_passes if method == "milp" else _search_passes
     try:
-        solution = runner(built, backend, terms)
+        if method == "milp":
+            solution = _milp_passes(built, backend, terms)
+        else:
+            solution = _search_passes(built, backend, terms, settle)
     except _Stopped as stop:
         solution = Solution(stop.status, None, terms)
     solution.method = method
@@ -150,18 +156,19 @@ def _fix_scope(built: Built, backend: Backend, combo: dict[str, int]) -> None:
 
 def _earliest(
     built: Built, backend: Backend, holds: _Holds, term: str
-) -> tuple[int | None, float | None]:
+) -> tuple[int | None, float | None, np.ndarray | None]:
     """The first period by which milestone `term` can be reached (None when not even by the
     horizon's end), by bisection over feasibility LPs.
 
     The front-loaded plan (least waiting) brackets the search: its milestone is feasible and
     usually optimal, so one more feasibility LP often settles it. When it is optimal, its
-    waiting is returned too: it is then also the least waiting once the milestone is held.
+    waiting and its solution are returned too: it is then also the least waiting once the
+    milestone is held.
     """
     waiting = _minimise(backend, linear_cost(built, "waiting"), fresh=True)
     if waiting is None:
-        return None, None
-    guess_x = backend.last_x
+        return None, None, None
+    guess_x = None if backend.last_x is None else backend.last_x.copy()
     guess = term_value(built, term, guess_x) if guess_x is not None else None
     high = guess
     backend.set_cost(np.zeros(built.lp.num_col))
@@ -177,14 +184,20 @@ def _earliest(
     if not isinstance(high, int):
         if not feasible(last):
             holds.apply(backend)
-            return None, None
+            return None, None, None
         high = last
-    low = 0
-    if high > 0:
-        if feasible(high - 1):
-            high -= 1
+    # Gallop down from the bracket (the optimum is usually a few periods before it), then
+    # bisect: `high` is always feasible, `low` the earliest period not yet excluded.
+    low, step = 0, 1
+    while high > 0:
+        probe = max(high - step, 0)
+        if feasible(probe):
+            high, step = probe, step * 2
+            if probe == 0:
+                break
         else:
-            low = high
+            low = probe + 1
+            break
     while low < high:
         mid = (low + high) // 2
         if feasible(mid):
@@ -192,7 +205,9 @@ def _earliest(
         else:
             low = mid + 1
     holds.apply(backend)
-    return high, waiting if guess == high else None
+    if guess == high:
+        return high, waiting, guess_x
+    return high, None, None
 
 
 def _minimise(backend: Backend, cost: np.ndarray, fresh: bool) -> float | None:
@@ -208,7 +223,8 @@ def _minimise(backend: Backend, cost: np.ndarray, fresh: bool) -> float | None:
     raise _Stopped(outcome.status)
 
 
-def _search_passes(built: Built, backend: Backend, terms: list[str]) -> Solution:
+def _search_passes(built: Built, backend: Backend, terms: list[str],
+                   settle: bool = True) -> Solution:
     """Lexicographic passes over enumerated scope choices, milestones by bisection."""
     choose = list(built.v.include)
     combos = [
@@ -220,21 +236,28 @@ def _search_passes(built: Built, backend: Backend, terms: list[str]) -> Solution
     holds.apply(backend)
     searched = True
     known_waiting: dict[int, float] = {}
+    known_x: dict[int, np.ndarray] = {}
+    solved_x: dict[int, np.ndarray] = {}  # a solution of the current term, per candidate
     for term in terms:
         results: dict[int, float] = {}
         cost = None if is_milestone(term) else linear_cost(built, term)
         found_waiting: dict[int, float] = {}
+        found_x: dict[int, np.ndarray] = {}
+        solved_x = {}
         for c in candidates:
             _fix_scope(built, backend, combos[c])
             value: float | int | None
             if cost is None:
-                value, waiting = _earliest(built, backend, holds, term)
-                if waiting is not None:
-                    found_waiting[c] = waiting
+                value, waiting, x_waiting = _earliest(built, backend, holds, term)
+                if waiting is not None and x_waiting is not None:
+                    found_waiting[c], found_x[c] = waiting, x_waiting
             elif term == "waiting" and c in known_waiting:
                 value = known_waiting[c]
+                solved_x[c] = known_x[c]
             else:
                 value = _minimise(backend, cost, fresh=searched or len(candidates) > 1)
+                if value is not None and backend.last_x is not None:
+                    solved_x[c] = backend.last_x.copy()
             if value is not None:
                 results[c] = float(value)
         if not results:
@@ -250,10 +273,15 @@ def _search_passes(built: Built, backend: Backend, terms: list[str]) -> Solution
             backend.add_row(nz, cost[nz], -np.inf, limit)
         candidates = [c for c in candidates if c in results and results[c] <= limit + 1e-9]
         searched = cost is None or (term == "waiting" and all(c in known_waiting for c in results))
-        known_waiting = found_waiting
+        known_waiting, known_x = found_waiting, found_x
     combo = combos[candidates[0]]
+    include = {m: bool(b) for m, b in combo.items()}
+    if not settle and candidates[0] in solved_x:
+        x = solved_x[candidates[0]]
+        return Solution(Status.OPTIMAL, x, terms, {t: term_value(built, t, x) for t in terms},
+                        include)
     _fix_scope(built, backend, combo)
-    return _final_pass(built, backend, terms, {m: bool(b) for m, b in combo.items()}, searched)
+    return _final_pass(built, backend, terms, include, searched)
 
 
 def _milp_passes(built: Built, backend: Backend, terms: list[str]) -> Solution:

@@ -76,7 +76,7 @@ def _solve_one(context: SweepContext, index: int, forced: Forced) -> SampleResul
     instance = sample_instance(context.raw, context.risks, sample, context.source,
                                dict(forced) or None)
     updated = time.perf_counter()
-    built, solution = solve_plan(instance, solver=context.solver)
+    built, solution = solve_plan(instance, solver=context.solver, settle=False)
     solved = time.perf_counter()
     n = built.calendar.n
     if solution.status != Status.OPTIMAL:
