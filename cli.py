@@ -160,10 +160,12 @@ SolverOpt = Annotated[Solver, typer.Option(help="Solver backend.")]
 
 def _emit(title: str, doc: Mapping[str, object], tables: dict[str, object], format: Format,
           out: Path | None, main_table: str, side_by_side: str | None = None,
-          charts: Callable[[], dict[str, bytes]] | None = None) -> None:
+          charts: Callable[[], dict[str, bytes]] | None = None,
+          hide: tuple[str, ...] = ()) -> None:
     """Print a command's result (rich tables, JSON, or the main table as CSV) and write every
     table, the JSON document and the charts into `out`. `side_by_side` names a column whose
-    values head the columns of the main table in the terminal."""
+    values head the columns of the main table in the terminal; tables in `hide` go to files
+    only."""
     import pandas as pd
 
     from model.report import frame_table, transposed, write_files
@@ -183,6 +185,8 @@ def _emit(title: str, doc: Mapping[str, object], tables: dict[str, object], form
         sys.stdout.write(frames[main_table].to_csv(index=False))
     else:
         for name, frame in frames.items():
+            if name in hide:
+                continue
             if name == main_table and side_by_side:
                 frame = transposed(frame, side_by_side)
             out_console.print(frame_table(f"{title}: {name.replace('_', ' ')}", frame))
@@ -571,6 +575,125 @@ def _baseline(ledger: Path | None, run_id: int | None, loaded: Loaded, as_of: As
                                                   "the actuals with")])
     return Baseline(f"the plan solved now from {loaded.path} (no plan of it recorded before "
                     f"{end.date()})", plan_document(loaded, solution, result))
+
+
+@app.command()
+def sweep(
+    instance: InstanceArg,
+    samples: Annotated[int, typer.Option(min=1, help="Samples of the risk register.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same numbers "
+                                           "whatever the number of workers.")] = 7,
+    scenario: ScenarioOpt = None,
+    set_: SetOpt = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="Processes (default: the machine's cores); 1 solves in this process.")
+    ] = None,
+    robust: Annotated[float | None, typer.Option(
+        min=0.01, max=0.99, help="Also give yearly targets reached in at least this share "
+                                 "of the samples, e.g. 0.8.")] = None,
+    tornado_samples: Annotated[int, typer.Option(
+        min=0, help="Samples re-solved with each risk forced off and on for the tornado.")
+    ] = 100,
+    dask: Annotated[str | None, typer.Option(
+        help="Run on a Dask cluster: a scheduler address (tcp://HOST:8786) or `local`.")
+    ] = None,
+    solver: SolverOpt = Solver.highs,
+    format: FormatOpt = Format.table,
+    out: Annotated[Path | None, typer.Option(
+        help="Folder for the tables (CSV, Excel, Parquet), sweep.json and the fan, tornado "
+             "and heatmap charts.")] = None,
+    ledger: LedgerOpt = None,
+    no_ledger: NoLedgerOpt = False,
+) -> None:
+    """Sample the risk register, plan every sample, and report the spread of the finish, the
+    yearly production, each risk's weight, and (with --robust) targets to promise."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from model.charts import fan_chart, heatmap_chart, tornado_chart
+    from model.instance import check_risk_paths
+    from model.sweep import sweep as run_sweep
+
+    loaded = _load(instance, scenario, set_)
+    check_risk_paths(loaded.raw, loaded.instance, str(loaded.path))
+    if not loaded.instance.risk:
+        raise InputError(str(instance), [("risk", "the instance has no [[risk]] blocks to "
+                                                   "sample")])
+    if dask is not None:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise InputError("--dask", [("", "Dask is not installed: pip install "
+                                              "'capplan[dask]'")]) from None
+    count = workers or os.cpu_count() or 1
+    risky = sum(1 for r in loaded.instance.risk if r.likelihood > 0)
+    total = samples + 2 * risky * min(tornado_samples, samples)
+    with Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err_console, transient=True,
+                  disable=not err_console.is_terminal) as bar:
+        task = bar.add_task("sampling", total=total)
+        result = run_sweep(loaded, samples, seed, count, dask, robust, tornado_samples,
+                           solver.value, progress=lambda k: bar.advance(task, k))
+    doc = _sweep_document(loaded, result, samples, seed, count, dask)
+    name = loaded.instance.programme.name
+    tables: dict[str, object] = {"milestones": result.summary, "yearly": result.yearly.round(1),
+                                 "tornado": result.tornado}
+    if result.robust is not None:
+        tables["robust_targets"] = result.robust.round(2)
+    tables.update(fan=result.fan.round(1), samples=result.samples)
+
+    def charts() -> dict[str, bytes]:
+        files = {"fan.png": fan_chart(f"{name}: cumulative completions over {samples} samples",
+                                      result.fan, float(loaded.instance.scope),
+                                      loaded.instance.programme.deadline)}
+        if len(result.tornado):
+            files["tornado.png"] = tornado_chart(f"{name}: swing of the P50 finish per risk",
+                                                 result.tornado)
+            files["heatmap.png"] = heatmap_chart(f"{name}: risks by likelihood and impact",
+                                                 result.tornado)
+        files["samples.parquet"] = result.samples.to_parquet(index=False)
+        return files
+
+    _emit("sweep", doc, tables, format, out, "milestones", charts=charts,
+          hide=("fan", "samples"))
+    if format == Format.table:
+        for line in doc["verdict"]:
+            out_console.print(line, markup=False)
+    _record(ledger, no_ledger, loaded, doc, solver.value)
+
+
+def _sweep_document(loaded: Loaded, result: Any, samples: int, seed: int, workers: int,
+                    dask: str | None) -> dict[str, Any]:
+    """The JSON document of a sweep: settings, the summaries and the sentences."""
+    from model.report import records
+
+    summary = {r["milestone"]: r for r in records(result.summary)}
+    verdict = [f"{name}: P10 {row['P10']}, P50 {row['P50']}, P90 {row['P90']}"
+               for name, row in summary.items()]
+    deadline = loaded.instance.programme.deadline
+    if deadline is not None:
+        share = summary["finish"][f"by {deadline}"]
+        verdict.append(f"Probability of finishing by the end of {deadline}: {share:.0%}")
+    info = result.robust_info
+    if info:
+        finish = info["implied_finish"]
+        verdict.append(
+            f"Targets reached in at least {info['share']:.0%} of the samples (checked: "
+            f"{info['reached_in']:.0%}, per-year level {info['quantile_share']:.0%}) finish "
+            + (f"by the end of {finish}" if finish else "beyond the horizon"))
+    timing = {k: round(v, 3) for k, v in result.timing.items()}
+    return {
+        "instance": str(loaded.path), "scenario": loaded.scenario,
+        "overrides": loaded.overrides, "samples": samples, "seed": seed,
+        "workers": workers, "dask": dask, "status": "done",
+        "milestones": {name: row["P50"] for name, row in summary.items()},
+        "summary": records(result.summary), "yearly": records(result.yearly.round(2)),
+        "trajectory": [{"year": int(r["year"]), "completed": round(float(r["P50"]))}
+                       for r in result.yearly.to_dict("records")],
+        "tornado": records(result.tornado),
+        "robust": records(result.robust) if result.robust is not None else None,
+        "robust_info": info or None, "plan_milestones": result.deterministic_milestones,
+        "verdict": verdict, "timing": timing, "input_sha256": loaded.sha256,
+    }
 
 
 def _plan_charts(loaded: Loaded, result: Plan) -> dict[str, bytes]:

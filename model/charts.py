@@ -4,7 +4,9 @@
   line, the 95% line, the deadline and milestone markers, like the curves of the diepteanalyse;
 - `targets_chart`: yearly targets as grouped bars, one colour per variant;
 - `tradeoff_chart`: least peak capacity and least cost against the finish date (and p95);
-- `variance_chart`: planned against realised items per year, one panel per stage.
+- `variance_chart`: planned against realised items per year, one panel per stage;
+- `fan_chart`, `tornado_chart`, `heatmap_chart`: a sweep's cumulative band, each risk's swing
+  of the P50 finish, and the risks on a likelihood x impact grid.
 """
 
 from __future__ import annotations
@@ -180,4 +182,81 @@ def variance_chart(title: str, table: pd.DataFrame) -> bytes:
         ax.grid(axis="y", alpha=0.3)
         ax.legend(fontsize=8)
     fig.suptitle(title)
+    return _png(fig)
+
+
+def fan_chart(title: str, fan: pd.DataFrame, scope: float, deadline: int | None) -> bytes:
+    """The cumulative curve over the samples: the P10-P90 band, the median and the
+    deterministic plan, with the scope line and the deadline."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    xs = [_x(str(p)) for p in fan["period"]]
+    ax.fill_between(xs, fan["P10"], fan["P90"], alpha=0.3, label="P10-P90 of the samples")
+    ax.plot(xs, fan["P50"], lw=2, label="median (P50)")
+    ax.plot(xs, fan["plan"], lw=1.5, ls="--", color="black", label="plan without risks")
+    ax.axhline(scope, color="grey", lw=0.8, ls=":", label=f"scope {scope:,.0f}")
+    if deadline is not None:
+        ax.axvline(deadline + 1.0, color="red", lw=0.8, ls=":", label=f"end of {deadline}")
+    done = fan["P10"].to_numpy() >= scope - 0.5
+    if done.any():
+        ax.set_xlim(xs[0] - 0.25, xs[int(done.argmax())] + 1.0)
+    ax.set_xlabel("year")
+    ax.set_ylabel("cumulative completed")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    return _png(fig)
+
+
+def tornado_chart(title: str, tornado: pd.DataFrame) -> bytes:
+    """Each risk's swing of the P50 finish (months, off to on), largest at the top."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    rows = tornado.iloc[::-1]
+    labels = [f"{r} ({off} -> {on})" for r, off, on in
+              zip(rows["risk"], rows["P50 finish off"], rows["P50 finish on"], strict=True)]
+    colours = ["tab:red" if v > 0 else "tab:green" for v in rows["swing_months"]]
+    ax.barh(range(len(rows)), rows["swing_months"], color=colours)
+    ax.set_yticks(range(len(rows)), labels, fontsize=8)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("months the P50 finish moves when the risk occurs")
+    ax.set_title(title)
+    ax.grid(axis="x", alpha=0.3)
+    fig.subplots_adjust(left=0.35)
+    return _png(fig)
+
+
+LIKELIHOOD_BANDS = [(0.0, 0.1, "rare"), (0.1, 0.3, "unlikely"), (0.3, 0.5, "possible"),
+                    (0.5, 0.8, "likely"), (0.8, 1.01, "almost certain")]
+IMPACT_BANDS = [(-1e9, 1, "< 1 month"), (1, 3, "1-3 months"), (3, 6, "3-6 months"),
+                (6, 12, "6-12 months"), (12, 1e9, "> 12 months")]
+
+
+def band(value: float, bands: list[tuple[float, float, str]]) -> int:
+    """Index of the band [low, high) holding `value`."""
+    return next(i for i, (low, high, _) in enumerate(bands) if low <= value < high)
+
+
+def heatmap_chart(title: str, tornado: pd.DataFrame) -> bytes:
+    """Likelihood x impact grid (5 x 5, green to red by the product of the bands), each risk
+    written in its cell; impact is the months of delay of the P50 finish when it occurs."""
+    import numpy as np
+
+    fig = _figure()
+    ax = fig.add_subplot()
+    size = len(LIKELIHOOD_BANDS)
+    score = np.add.outer(np.arange(size), np.arange(size)).astype(float)
+    ax.imshow(score, origin="lower", cmap="RdYlGn_r", alpha=0.6, vmin=0, vmax=2 * size - 2)
+    cells: dict[tuple[int, int], list[str]] = {}
+    for risk, likelihood, swing in zip(tornado["risk"], tornado["likelihood"],
+                                       tornado["swing_months"], strict=True):
+        key = (band(float(swing), IMPACT_BANDS), band(float(likelihood), LIKELIHOOD_BANDS))
+        cells.setdefault(key, []).append(str(risk))
+    for (impact, likelihood), names in cells.items():
+        ax.text(likelihood, impact, "\n".join(names), ha="center", va="center", fontsize=7)
+    ax.set_xticks(range(size), [b[2] for b in LIKELIHOOD_BANDS], fontsize=8)
+    ax.set_yticks(range(size), [b[2] for b in IMPACT_BANDS], fontsize=8)
+    ax.set_xlabel("likelihood")
+    ax.set_ylabel("impact on the P50 finish")
+    ax.set_title(title)
     return _png(fig)

@@ -76,7 +76,7 @@ def _solve_one(context: SweepContext, index: int, forced: Forced) -> SampleResul
     instance = sample_instance(context.raw, context.risks, sample, context.source,
                                dict(forced) or None)
     updated = time.perf_counter()
-    built, solution = solve_plan(instance, solver=context.solver, settle=False)
+    built, solution = solve_plan(instance, solver=context.solver)
     solved = time.perf_counter()
     n = built.calendar.n
     if solution.status != Status.OPTIMAL:
@@ -237,7 +237,7 @@ def year_ends(calendar: Calendar) -> dict[int, int]:
 def yearly_table(results: list[SampleResult], calendar: Calendar, history: float,
                  deterministic: np.ndarray) -> pd.DataFrame:
     """Per year: P10/P50/P90 over the samples of the items completed in the year, and the
-    deterministic plan's (items)."""
+    deterministic plan's (items); years after the last with any production are left out."""
     cum = cumulative_matrix(results)
     rows = []
     previous, det_previous = np.full(len(results), history), history
@@ -247,7 +247,9 @@ def yearly_table(results: list[SampleResult], calendar: Calendar, history: float
                      **{k: float(np.nanquantile(done, q)) for k, q in QUANTILES.items()},
                      "plan": float(deterministic[last] - det_previous)})
         previous, det_previous = cum[:, last], float(deterministic[last])
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    busy = np.flatnonzero((table[["P90", "plan"]].abs() > 0.5).any(axis=1).to_numpy())
+    return table.iloc[: int(busy[-1]) + 1] if len(busy) else table
 
 
 def fan_table(results: list[SampleResult], calendar: Calendar,
@@ -290,6 +292,8 @@ def tornado_table(risks: list[Risk],
     and the swing in months (on minus off), largest swing first."""
     rows = []
     for k, risk in enumerate(risks):
+        if (k, False) not in forced:
+            continue
         off = p50_finish(forced[(k, False)], calendar)
         on = p50_finish(forced[(k, True)], calendar)
         swing = months_between(off, on)
@@ -299,7 +303,8 @@ def tornado_table(risks: list[Risk],
         rows.append({"risk": risk.id, "description": risk.description,
                      "likelihood": risk.likelihood, "P50 finish off": off or "beyond horizon",
                      "P50 finish on": on or "beyond horizon", "swing_months": swing})
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=["risk", "description", "likelihood", "P50 finish off",
+                                        "P50 finish on", "swing_months"])
     return table.sort_values("swing_months", key=lambda s: s.abs(), ascending=False,
                              kind="stable").reset_index(drop=True)
 
@@ -405,7 +410,9 @@ def sweep(loaded: Loaded, samples: int, seed: int, workers: int = 1, dask: str |
     indices = list(range(samples))
     tasks = batches(indices, batch)
     count = min(tornado_samples, samples)
-    for k in range(len(context.risks)):
+    for k in range(len(context.risks) if count else 0):
+        if context.risks[k].likelihood == 0:  # never occurs, may not even apply: left out
+            continue
         for on in (False, True):
             tasks += batches(list(range(count)), batch, forced=((k, on),))
     results = run_tasks(context, tasks, workers, dask, progress)
@@ -421,9 +428,7 @@ def sweep(loaded: Loaded, samples: int, seed: int, workers: int = 1, dask: str |
         yearly_table(main, calendar, history, deterministic),
         fan_table(main, calendar, deterministic),
         samples_table(main, context.risks, calendar),
-        tornado_table(context.risks, forced, calendar) if context.risks else pd.DataFrame(
-            columns=["risk", "description", "likelihood", "P50 finish off", "P50 finish on",
-                     "swing_months"]),
+        tornado_table(context.risks, forced, calendar),
     )
     aggregated = time.perf_counter()
     if robust is not None:

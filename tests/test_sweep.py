@@ -1,0 +1,194 @@
+"""Uncertainty: the risk register, sampling, sweeps, tornado, robust targets, Dask."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import INSTANCES, run_cli
+from model.instance import Effect, Risk, load
+from model.risk import draw, draw_value
+from model.sweep import sweep
+
+TOY = (INSTANCES / "toy.toml").read_text()
+
+
+def with_risks(tmp_path: Path, risks: str, name: str = "r.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(TOY + "\n" + risks, encoding="utf-8")
+    return path
+
+
+def values(effect: Effect, n: int = 20000) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    return np.array([draw_value(effect, rng) for _ in range(n)], dtype=float)
+
+
+def test_distributions_are_sampled_correctly() -> None:
+    """Uniform(2, 6): mean 4, variance (6 - 2)^2 / 12 = 1.333. Triangular(230, 430, 480): mean
+    (230 + 430 + 480) / 3 = 380, all within 230..480, P(x <= 430) = (430 - 230) / (480 - 230)
+    = 0.8. Choice [1, 2, 3] weighted 1:1:2: frequencies 0.25, 0.25, 0.5. 20,000 draws: the
+    standard error of a mean is below 0.01 of these ranges."""
+    u = values(Effect(path="p", uniform=[2, 6]))
+    assert u.mean() == pytest.approx(4, abs=0.03) and u.var() == pytest.approx(4 / 3, abs=0.03)
+    assert u.min() >= 2 and u.max() <= 6
+    t = values(Effect(path="p", triangular=[230, 430, 480]))
+    assert t.mean() == pytest.approx(380, abs=1.5)
+    assert t.min() >= 230 and t.max() <= 480
+    assert (t <= 430).mean() == pytest.approx(0.8, abs=0.01)
+    c = values(Effect(path="p", choice=[1, 2, 3], weights=[1, 1, 2]))
+    assert [(c == k).mean() for k in (1, 2, 3)] == pytest.approx([0.25, 0.25, 0.5], abs=0.01)
+    assert set(values(Effect(path="p", fixed=7), 10)) == {7.0}
+
+
+def test_likelihood_and_reproducibility() -> None:
+    """A risk of likelihood 0.3 occurs in about 30% of 5,000 samples; a sample's draws depend
+    only on (seed, index)."""
+    risk = Risk(id="r", likelihood=0.3, effect=[Effect(path="p", uniform=[0, 1])])
+    occurs = [draw([risk], 7, i).occurs[0] for i in range(5000)]
+    assert np.mean(occurs) == pytest.approx(0.3, abs=0.02)
+    assert draw([risk], 7, 12) == draw([risk], 7, 12)
+    assert draw([risk], 7, 12) != draw([risk], 8, 12)
+
+
+FIXED = """
+[[risk]]
+id = "same-design"
+likelihood = 1.0
+effect = [ { path = "segment.houses.engineering_days", fixed = 365 } ]
+"""
+
+
+def test_fixed_risks_give_the_deterministic_plan(tmp_path: Path) -> None:
+    """The only risk sets the lead time to the instance's own 365 days in every sample: every
+    sample is the plan (finish 2027), P10 = P50 = P90, and the fan is the plan's curve."""
+    loaded = load(with_risks(tmp_path, FIXED))
+    result = sweep(loaded, 6, seed=3, tornado_samples=0)
+    assert set(result.summary.loc[0, ["P10", "P50", "P90"]]) == {"2027"}
+    for r in result.results:
+        np.testing.assert_allclose(r.cumulative, result.deterministic, atol=1e-6)
+    np.testing.assert_allclose(result.fan["P50"], result.fan["plan"], atol=1e-6)
+
+
+DOMINANT = """
+[[risk]]
+id = "small"
+likelihood = 0.5
+effect = [ { path = "segment.houses.count", fixed = 2010 } ]
+
+[[risk]]
+id = "slow-design"
+likelihood = 0.5
+effect = [ { path = "segment.houses.engineering_days", fixed = 730 } ]
+"""
+
+
+def test_tornado_puts_the_dominant_risk_first(tmp_path: Path) -> None:
+    """Two-year engineering: the 1,500 engineered from 2025 finish only in 2027; execution
+    does 500 (2025), 0, then at most 1,000 (2027) and 500 (2028): finish 2028, +12 months.
+    Ten more houses fit in 2027 (500 + 10 <= 1,000): no move. So slow-design comes first with
+    +12 months, small second with 0."""
+    loaded = load(with_risks(tmp_path, DOMINANT))
+    result = sweep(loaded, 8, seed=1, tornado_samples=8)
+    assert list(result.tornado["risk"]) == ["slow-design", "small"]
+    assert list(result.tornado["swing_months"]) == [12, 0]
+    assert list(result.tornado["P50 finish on"]) == ["2028", "2027"]
+
+
+VARIED = """
+[[risk]]
+id = "slow-design"
+likelihood = 0.5
+effect = [ { path = "segment.houses.engineering_days", triangular = [365, 500, 730] } ]
+
+[[risk]]
+id = "more-houses"
+likelihood = 0.4
+effect = [ { path = "segment.houses.count", uniform = [2000, 2600] } ]
+"""
+
+
+def test_robust_targets_hold_in_the_stated_share(tmp_path: Path) -> None:
+    """Targets for 80%: reached (checked by solving each sample with them as lower bounds)
+    in at least 80% of the samples; yearly targets add up to the cumulative ones, history
+    (500) included."""
+    loaded = load(with_risks(tmp_path, VARIED))
+    result = sweep(loaded, 40, seed=5, robust=0.8, tornado_samples=0)
+    assert result.robust is not None
+    assert result.robust_info["reached_in"] >= 0.8
+    table = result.robust
+    assert list(500 + table["target"].cumsum()) == list(table["cumulative"])
+    assert (table["target"] >= 0).all()
+
+
+def test_workers_do_not_change_the_numbers(tmp_path: Path) -> None:
+    """The same seed on one process, two processes and a Dask LocalCluster: the same samples,
+    the same summaries."""
+    loaded = load(with_risks(tmp_path, VARIED))
+    one = sweep(loaded, 12, seed=9, workers=1, tornado_samples=4)
+    two = sweep(loaded, 12, seed=9, workers=2, tornado_samples=4, batch=3)
+    pd.testing.assert_frame_equal(one.samples, two.samples)
+    pd.testing.assert_frame_equal(one.fan, two.fan)
+    pd.testing.assert_frame_equal(one.tornado, two.tornado)
+    pytest.importorskip("distributed")
+    on_dask = sweep(loaded, 12, seed=9, workers=2, dask="local", tornado_samples=4, batch=3)
+    pd.testing.assert_frame_equal(one.samples, on_dask.samples)
+    pd.testing.assert_frame_equal(one.yearly, on_dask.yearly)
+
+
+def test_sweep_command_writes_everything(tmp_path: Path, _ledger_in_tmp: Path,
+                                         capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    path = with_risks(tmp_path, VARIED)
+    code, out, err = run_cli(capsys, monkeypatch, "sweep", str(path), "--samples", "10",
+                             "--workers", "1", "--tornado-samples", "3", "--robust", "0.7",
+                             "--out", str(tmp_path / "o"))
+    assert code == 0, err
+    assert "Probability of finishing by the end of 2026" in out
+    written = {p.name for p in (tmp_path / "o").iterdir()}
+    assert {"sweep.json", "sweep.xlsx", "samples.csv", "samples.parquet", "fan.png",
+            "tornado.png", "heatmap.png", "yearly.csv", "robust_targets.csv"} <= written
+    assert len(pd.read_parquet(tmp_path / "o" / "samples.parquet")) == 10
+    doc = json.loads((tmp_path / "o" / "sweep.json").read_text())
+    assert doc["samples"] == 10 and doc["robust_info"]["share"] == 0.7
+    code, out, _ = run_cli(capsys, monkeypatch, "runs", "list")
+    assert code == 0 and "sweep" in out
+
+
+BAD = [
+    ('likelihood = 1.3\neffect = [ { path = "segment.houses.count", fixed = 1 } ]',
+     "risk.r.likelihood: Input should be less than or equal to 1"),
+    ('likelihood = 0.5\neffect = [ { path = "segment.houses.engineering_days", '
+     "triangular = [230, 500, 480] } ]", "triangular: mode 500 is outside 230..480"),
+    ('likelihood = 0.5\neffect = [ { path = "segment.flats.count", fixed = 1 } ]',
+     "risk.r.effect[0]: segment.flats.count: segment 'flats' matches nothing"),
+    ('likelihood = 0.5\neffect = [ { path = "segment.houses.count", fixed = 1, '
+     "uniform = [1, 2] } ]", "give exactly one of fixed, uniform, triangular, choice"),
+    ('likelihood = 0.5\neffect = [ { path = "segment.houses.count", uniform = [5, 1] } ]',
+     "uniform: expected [low, high] with low <= high"),
+    ('likelihood = 0.5\neffect = [ { path = "programme.horizon_end", fixed = 2040 } ]',
+     "the programme's horizon cannot be a risk"),
+    ('likelihood = 0.5\neffect = [ { path = "segment.houses.count", fixed = -5 } ]',
+     "segment.houses.count: Input should be greater than or equal to 0"),
+]
+
+
+@pytest.mark.parametrize(("block", "message"), BAD)
+def test_bad_risk_blocks(block: str, message: str, tmp_path: Path,
+                         capsys: pytest.CaptureFixture[str],
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    path = with_risks(tmp_path, f'[[risk]]\nid = "r"\n{block}\n')
+    code, _, err = run_cli(capsys, monkeypatch, "sweep", str(path), "--samples", "2",
+                           "--workers", "1")
+    assert code == 2, err
+    assert message in err and "Traceback" not in err
+
+
+def test_an_instance_without_risks_is_refused(capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _, err = run_cli(capsys, monkeypatch, "sweep", str(INSTANCES / "toy.toml"))
+    assert code == 2 and "no [[risk]] blocks" in err
