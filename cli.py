@@ -636,7 +636,7 @@ def sweep(
     doc = _sweep_document(loaded, result, samples, seed, count, dask)
     name = loaded.instance.programme.name
     tables: dict[str, object] = {"milestones": result.summary, "yearly": result.yearly.round(1),
-                                 "tornado": result.tornado}
+                                 "tornado": result.tornado.drop(columns="description")}
     if result.robust is not None:
         tables["robust_targets"] = result.robust.round(2)
     tables.update(fan=result.fan.round(1), samples=result.samples)
