@@ -535,46 +535,13 @@ def replan(
 
 def _baseline(ledger: Path | None, run_id: int | None, loaded: Loaded, as_of: AsOf,
               solver: str) -> Baseline:
-    """The plan the actuals are compared with: run `run_id`, else the last plan of this
-    instance recorded before the end of as-of, else the plan solved now from the instance."""
-    import datetime as dt
-
-    from model.ledger import latest_plan, ledger_path
-    from model.replan import Baseline
-    from model.report import plan_document
-    from model.results import read_plan
-    from model.solve import plan as solve_plan
+    """`--baseline RUN`, else the plan in force at as-of (model.replan.find_baseline)."""
+    from model.ledger import ledger_path
+    from model.replan import baseline_of_run, find_baseline
 
     if run_id is not None:
-        found = _get_run(ledger, run_id)
-        document = json.loads(str(found["document"]))
-        command = json.loads(str(found["command"]))[1:2]
-        problem = None
-        if command not in (["plan"], ["replan"]) or found["status"] != "optimal":
-            problem = "is not a solved plan or replan run"
-        elif found["instance_sha256"] != loaded.sha256:
-            problem = f"planned another instance file than {loaded.path}"
-        elif "segment_flows" not in document:
-            problem = "holds no per-segment flows (recorded by an older capplan)"
-        if problem:
-            raise InputError("--baseline", [(f"run {run_id}", problem)])
-        return Baseline(f"run {run_id}, recorded {str(found['recorded_at'])[:10]}", document)
-    year, quarter = as_of.resume()
-    end = dt.datetime(year, 3 * quarter - 2, 1, tzinfo=dt.UTC)
-    path = ledger_path(ledger)
-    last = latest_plan(path, loaded.sha256, loaded.scenario, list(loaded.overrides), end,
-                       (as_of.year, as_of.last_quarter)) if path.exists() else None
-    if last is not None:
-        return Baseline(f"run {last['id']}, recorded {str(last['recorded_at'])[:10]} "
-                        f"(the last plan of this instance before {end.date()})",
-                        json.loads(str(last["document"])))
-    built, solution = solve_plan(loaded.instance, solver=solver)
-    result = read_plan(built, solution)
-    if solution.status.value != "optimal":
-        raise InputError(str(loaded.path), [("", "the instance has no feasible plan to compare "
-                                                  "the actuals with")])
-    return Baseline(f"the plan solved now from {loaded.path} (no plan of it recorded before "
-                    f"{end.date()})", plan_document(loaded, solution, result))
+        return baseline_of_run(_get_run(ledger, run_id), loaded)
+    return find_baseline(ledger_path(ledger), loaded, as_of, solver)
 
 
 @app.command()

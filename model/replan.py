@@ -19,6 +19,8 @@ with the actuals per year, segment and stage, and says how each milestone moved.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,8 +31,10 @@ from model.actuals import Actuals, AsOf, period_order, plan_period_key, read_act
 from model.build import Built
 from model.errors import InputError
 from model.instance import Instance, Loaded, validate
+from model.ledger import latest_plan
 from model.paths import STAGES
 from model.periods import months_between
+from model.report import plan_document, records
 from model.results import Plan, read_plan
 from model.solve import Solution
 from model.solve import plan as solve_plan
@@ -55,6 +59,43 @@ class Baseline:
     @property
     def milestones(self) -> dict[str, str | None]:
         return dict(self.document.get("milestones") or {})
+
+
+def baseline_of_run(found: dict[str, Any], loaded: Loaded) -> Baseline:
+    """A recorded run as the baseline: it must be a solved plan or replan of the same
+    instance file, with per-segment flows. InputError (`--baseline`) otherwise."""
+    document = json.loads(str(found["document"]))
+    command = json.loads(str(found["command"]))[1:2]
+    problem = None
+    if command not in (["plan"], ["replan"]) or found["status"] != "optimal":
+        problem = "is not a solved plan or replan run"
+    elif found["instance_sha256"] != loaded.sha256:
+        problem = f"planned another instance file than {loaded.path}"
+    elif "segment_flows" not in document:
+        problem = "holds no per-segment flows (recorded by an older capplan)"
+    if problem:
+        raise InputError("--baseline", [(f"run {found['id']}", problem)])
+    return Baseline(f"run {found['id']}, recorded {str(found['recorded_at'])[:10]}", document)
+
+
+def find_baseline(ledger: Path, loaded: Loaded, as_of: AsOf, solver: str) -> Baseline:
+    """The plan in force at as-of: the last plan or replan of this instance, scenario and
+    overrides recorded in `ledger` before the end of the as-of period (a replan only if its
+    own as-of is earlier), else the plan solved now from the instance."""
+    year, quarter = as_of.resume()
+    end = dt.datetime(year, 3 * quarter - 2, 1, tzinfo=dt.UTC)
+    last = latest_plan(ledger, loaded.sha256, loaded.scenario, list(loaded.overrides), end,
+                       (as_of.year, as_of.last_quarter)) if ledger.exists() else None
+    if last is not None:
+        return Baseline(f"run {last['id']}, recorded {str(last['recorded_at'])[:10]} "
+                        f"(the last plan of this instance before {end.date()})",
+                        json.loads(str(last["document"])))
+    built, solution = solve_plan(loaded.instance, solver=solver)
+    if solution.status.value != "optimal":
+        raise InputError(str(loaded.path), [("", "the instance has no feasible plan to compare "
+                                                  "the actuals with")])
+    return Baseline(f"the plan solved now from {loaded.path} (no plan of it recorded before "
+                    f"{end.date()})", plan_document(loaded, solution, read_plan(built, solution)))
 
 
 @dataclass(frozen=True)
@@ -288,7 +329,6 @@ def replan_document(r: Replanned, plan_doc: dict[str, Any]) -> dict[str, Any]:
                      **{k: r.baseline.document.get(k)
                         for k in ("start", "milestones", "trajectory", "segment_flows")}},
         "notes": r.resumed.notes,
-        "variance": [{k: (None if isinstance(v, float) and v != v else v)
-                      for k, v in row.items()} for row in r.variance.to_dict("records")],
+        "variance": records(r.variance),
         "milestone_moves": r.moves,
     }
