@@ -709,6 +709,145 @@ def validate(instance: InstanceArg, scenario: ScenarioOpt = None, set_: SetOpt =
     summary(out_console, loaded, built.lp.num_col, built.lp.num_row)
 
 
+class Rule(StrEnum):
+    fifo = "fifo"
+    risk = "risk"
+
+
+@app.command()
+def residents(
+    instance: InstanceArg,
+    register: Annotated[Path, typer.Option(
+        help="Address register: CSV or .xlsx with id,segment,stage,since[,risk_class].")],
+    out: Annotated[Path, typer.Option(
+        help="Folder for residents.csv, letters.csv, segments.csv, regions.csv and "
+             "residents.json.")],
+    scenario: ScenarioOpt = None,
+    set_: SetOpt = None,
+    rule: Annotated[Rule, typer.Option(
+        help="Queue order: fifo (longest waiting first) or risk (highest risk class first).")
+    ] = Rule.fifo,
+    postpone: Annotated[Path | None, typer.Option(
+        help="CSV or .xlsx with id,earliest: residents who want their works to start no "
+             "sooner than a quarter.")] = None,
+    previous: Annotated[Path | None, typer.Option(
+        help="An earlier residents.csv: report how each window moved and why.")] = None,
+    samples: Annotated[int, typer.Option(
+        min=0, help="Samples of the risk register for a P10-P90 completion window per "
+                    "address (0: the plan's quarter only).")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the samples.")] = 7,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="Processes for the samples (default: the machine's cores).")] = None,
+    key_file: Annotated[Path | None, typer.Option(
+        help="File holding the pseudonym key (default: $CAPPLAN_PSEUDONYM_KEY).")] = None,
+    allow_column: Annotated[list[str] | None, typer.Option(
+        help="A register column that looks like personal data but is not (repeatable).")
+    ] = None,
+    tolerance: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="Largest share the register's addresses per segment and stage "
+                               "may differ from the instance's.")] = 0.05,
+    solver: SolverOpt = Solver.highs,
+    format: FormatOpt = Format.table,
+    ledger: LedgerOpt = None,
+    no_ledger: NoLedgerOpt = False,
+) -> None:
+    """Expected quarters per address (engineering, execution, completion), a plain sentence
+    per address in Dutch and English, postponements that delay no one else, and how each
+    window moved since the last letter. Ids are pseudonymised; nothing identifying is printed
+    or recorded."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from model.notices import read_postponements
+    from model.notices import residents as run_residents
+    from model.register import pseudonym_key, read_register
+    from model.report import frame_table, records, write_files
+
+    key = pseudonym_key(key_file)
+    loaded = _load(instance, scenario, set_)
+    if samples:
+        from model.instance import check_risk_paths
+
+        check_risk_paths(loaded.raw, loaded.instance, str(loaded.path))
+        if not loaded.instance.risk:
+            raise InputError(str(instance), [("risk", "--samples needs [[risk]] blocks")])
+    reg = read_register(register, loaded.instance, key, allow_column, tolerance)
+    earliest, notes = (read_postponements(postpone, reg, key, loaded.instance.calendar)
+                       if postpone is not None else (None, []))
+    with Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err_console, transient=True,
+                  disable=not err_console.is_terminal or not samples) as bar:
+        task = bar.add_task("sampling", total=samples)
+        result = run_residents(loaded, reg, rule.value, earliest, samples, seed,
+                               workers or os.cpu_count() or 1, None, solver.value, previous,
+                               progress=lambda k: bar.advance(task, k))
+    if result is None:
+        out_console.print("The plan has no solution, so no quarter can be given to any "
+                          "address; see `capplan plan`. Nothing written.")
+        return
+    if result.check["later_than_without"]:
+        err_console.print("internal error: a postponement made another address later; "
+                          "nothing written")
+        raise typer.Exit(1)
+    result.notes[:0] = notes
+    doc = {
+        "status": "done", "instance": str(loaded.path), "scenario": loaded.scenario,
+        "overrides": loaded.overrides, "input_sha256": loaded.sha256,
+        "register": {"sha256": reg.sha256, "addresses": len(reg),
+                     "dropped_columns": list(reg.dropped)},
+        "rule": rule.value, "samples": samples, "seed": seed if samples else None,
+        "milestones": result.milestones, "postponement_check": result.check,
+        "notes": result.notes, "segments": records(result.segments),
+        "regions": records(result.regions),
+        "timing": {k: round(v, 3) for k, v in result.timing.items()},
+    }
+    table = result.table.drop(columns=[c for c in ("reason_key",) if c in result.table])
+    write_files(out, {"residents.csv": table.to_csv(index=False),
+                      "letters.csv": result.letters.to_csv(index=False),
+                      "segments.csv": result.segments.to_csv(index=False),
+                      "regions.csv": result.regions.to_csv(index=False),
+                      "residents.json": json.dumps(doc, indent=2) + "\n"})
+    if format == Format.json:
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    elif format == Format.csv:
+        sys.stdout.write(result.regions.to_csv(index=False))
+    else:
+        out_console.print(frame_table("residents: per segment", result.segments))
+        out_console.print(frame_table("residents: per region", result.regions))
+        check = result.check
+        out_console.print(
+            f"{len(reg):,} addresses; {check['applied']} postponement(s) applied; "
+            f"addresses later than without postponements: {check['later_than_without']}",
+            markup=False)
+        for note in result.notes:
+            out_console.print(f"note: {note}", markup=False)
+        out_console.print(f"written to {out}", markup=False)
+    _record(ledger, no_ledger, loaded, doc, solver.value)
+
+
+register_app = typer.Typer(no_args_is_help=True, help="Address registers.")
+app.add_typer(register_app, name="register")
+
+
+@register_app.command("synth")
+def register_synth(
+    instance: InstanceArg,
+    out: Annotated[Path, typer.Option(help="The register file to write (CSV).")],
+    seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same register.")] = 1,
+    scenario: ScenarioOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Write a synthetic, pseudonymous address register consistent with the instance's
+    segments and work in progress, for demonstrations and tests."""
+    from model.register import synthetic
+    from model.report import write_files
+
+    loaded = _load(instance, scenario, set_)
+    table = synthetic(loaded.instance, seed)
+    write_files(out.parent if str(out.parent) else Path("."),
+                {out.name: table.to_csv(index=False)})
+    out_console.print(f"{len(table):,} synthetic addresses written to {out}", markup=False)
+
+
 runs_app = typer.Typer(no_args_is_help=True, help="The run ledger: list, show, diff, "
                                                   "reproduce and verify recorded runs.")
 app.add_typer(runs_app, name="runs")

@@ -75,6 +75,17 @@ def flow_table(built: Built, x: np.ndarray) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def segment_flow_arrays(flows: pd.DataFrame, periods: int) -> dict[str, np.ndarray]:
+    """Per segment, a (4, periods) array of items (all paths): entering engineering, leaving
+    it, entering execution, completed."""
+    columns = ["eng_start", "eng_done", "exec_start", "exec_done"]
+    out: dict[str, np.ndarray] = {}
+    for segment, part in flows.groupby("segment", sort=False):
+        values = part[columns].to_numpy(dtype=float).reshape(-1, periods, len(columns))
+        out[str(segment)] = values.sum(axis=0).T
+    return out
+
+
 def period_table(built: Built, x: np.ndarray, flows: pd.DataFrame) -> pd.DataFrame:
     """Per period: completed (items), cumulative (history included), remaining, capacity."""
     cal = built.calendar

@@ -27,7 +27,8 @@ from model.backends import Status
 from model.instance import Instance, Loaded, Risk
 from model.objectives import items_needed
 from model.periods import Calendar, months_between
-from model.results import read_plan
+from model.residents import Lags, lags_of
+from model.results import flow_table, read_plan, segment_flow_arrays
 from model.risk import Draw, draw, sample_instance
 from model.solve import plan as solve_plan
 
@@ -44,6 +45,8 @@ class SweepContext:
     source: str
     seed: int
     solver: str = "highs"
+    flows: bool = False
+    """Also keep each sample's per-segment stage flows and shortest lead times (residents)."""
 
 
 @dataclass
@@ -61,6 +64,8 @@ class SampleResult:
     cumulative: np.ndarray
     scope: int
     timing: dict[str, float] = field(default_factory=dict)
+    segment_flows: dict[str, np.ndarray] | None = None
+    lags: dict[str, Lags] | None = None
 
 
 def solve_samples(context: SweepContext, indices: list[int],
@@ -89,6 +94,9 @@ def _solve_one(context: SweepContext, index: int, forced: Forced) -> SampleResul
         result = SampleResult(index, forced, sample.occurs, sample.values, "optimal",
                               _reached(instance, cumulative, "finish"),
                               _reached(instance, cumulative, "p95"), cumulative, instance.scope)
+        if context.flows:
+            result.segment_flows = segment_flow_arrays(flow_table(built, solution.x), n)
+            result.lags = lags_of(instance)
     result.timing = {"sampling": drawn - started, "model": updated - drawn + built.seconds,
                      "solve": solved - updated - built.seconds,
                      "read": time.perf_counter() - solved}
