@@ -47,8 +47,9 @@ STAGE_CODE = {"released": 0, "engineering": 1, "ready": 2, "execution": 3}
 NONE = -1
 """Period index meaning: no slot (not applicable, or beyond the horizon)."""
 
-SLOT_TOLERANCE = 1e-4
-"""Items: a cumulative flow within this of a whole number counts as reaching it."""
+SLOT_TOLERANCE = 0.01
+"""Items: a cumulative flow within this of a whole number counts as reaching it (solver
+tolerances leave 999.9998 where 1,000 items are meant)."""
 
 
 @dataclass
