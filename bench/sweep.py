@@ -8,10 +8,11 @@ arrays), solve (the solver passes of one plan), read (milestones and the cumulat
 then aggregation (percentiles, fan, tables) and the pool's start-up and shipping overhead
 (wall time not accounted for by the samples' own time divided by the workers).
 
-Second part: does re-solving a sample from the previous sample's optimal basis pay off? For
-consecutive samples of the same model shape (same sparsity), the first LP of a plan (least
-waiting) is solved fresh (presolve, dual simplex) and warm (the new arrays passed in, the
-previous sample's basis set, dual simplex), and both times are reported.
+Second part: does re-solving a sample from an earlier sample's optimal basis pay off? The
+first LP of a plan (least waiting) is solved fresh (presolve, dual simplex) and warm (the new
+arrays passed in, a cached basis set, dual simplex): from the previous sample when it has the
+same sparsity pattern, and from the last sample of the same size (rows and columns: a cache
+per model size, as a worker could keep one); both times are reported.
 
 Run: python bench/sweep.py [--samples 200] [--workers 2] [--pairs 40]
 """
@@ -47,13 +48,18 @@ def run(samples: int, workers: int) -> dict[str, float]:
     return {"wall": wall, **result.timing}
 
 
-def warm_against_fresh(pairs: int) -> tuple[int, float, float, int]:
-    """Over `pairs` consecutive samples: how many had the previous sample's shape, and the
-    mean seconds of their first LP solved fresh and warm; plus warm solves that went wrong."""
+def warm_against_fresh(pairs: int) -> dict[str, tuple[int, float, float, int]]:
+    """Over `pairs` samples after the first, the first LP (least waiting) solved fresh and
+    warm from a cached basis: `pattern`, the previous sample when it had the same sparsity
+    pattern; `size`, the last sample with the same number of rows and columns (a cache per
+    model size, which is what a worker could keep). Per kind: how many samples could use
+    it, mean seconds fresh and warm, and warm solves that did not end optimal."""
     loaded = load(INSTANCE)
     risks = list(loaded.instance.risk)
-    previous = None
-    fresh_s, warm_s, failures = [], [], 0
+    previous: tuple[bytes, object] | None = None
+    by_size: dict[tuple[int, int], object] = {}
+    times: dict[str, tuple[list[float], list[float], list[bool]]] = {
+        "pattern": ([], [], []), "size": ([], [], [])}
     for i in range(pairs + 1):
         built = build(sample_instance(loaded.raw, risks, draw(risks, 7, i), "bench"))
         cost = linear_cost(built, "waiting")
@@ -62,19 +68,26 @@ def warm_against_fresh(pairs: int) -> tuple[int, float, float, int]:
         started = time.perf_counter()
         fresh.solve(fresh=True)
         elapsed = time.perf_counter() - started
-        shape = (built.lp.col_start.tobytes(), built.lp.row_index.tobytes())
-        if previous is not None and previous[0] == shape:
+        pattern = built.lp.col_start.tobytes() + built.lp.row_index.tobytes()
+        size = (built.lp.num_col, built.lp.num_row)
+        starts = {"pattern": previous[1] if previous and previous[0] == pattern else None,
+                  "size": by_size.get(size) if i else None}
+        for kind, basis in starts.items():
+            if basis is None:
+                continue
             warm = HighsBackend(built.lp, 60.0)
             warm.set_cost(cost)
-            warm.h.setBasis(previous[1])
+            warm.h.setBasis(basis)
             warm.h.setOptionValue("simplex_strategy", 1)
             started = time.perf_counter()
             warm.h.run()
-            warm_s.append(time.perf_counter() - started)
-            fresh_s.append(elapsed)
-            failures += warm.h.getModelStatus() != warm._highspy.HighsModelStatus.kOptimal
-        previous = (shape, fresh.h.getBasis())
-    return len(fresh_s), _mean(fresh_s), _mean(warm_s), failures
+            times[kind][0].append(elapsed)
+            times[kind][1].append(time.perf_counter() - started)
+            times[kind][2].append(
+                warm.h.getModelStatus() != warm._highspy.HighsModelStatus.kOptimal)
+        previous = (pattern, fresh.h.getBasis())
+        by_size[size] = previous[1]
+    return {kind: (len(f), _mean(f), _mean(w), sum(bad)) for kind, (f, w, bad) in times.items()}
 
 
 def _mean(values: list[float]) -> float:
@@ -100,10 +113,16 @@ def main() -> None:
     one, many = rows[1]["wall"], rows[args.workers]["wall"]
     print(f"speed-up with {args.workers} workers: {one / many:.2f}x; "
           f"1,000 samples would take about {1000 * many / args.samples:.0f} s")
-    same, fresh, warm, failures = warm_against_fresh(args.pairs)
-    print(f"{same} of {args.pairs} consecutive samples kept the previous shape; their first "
-          f"LP: fresh {fresh:.3f} s, warm from the previous basis {warm:.3f} s "
-          f"({failures} warm solves not optimal)")
+    if args.pairs:
+        got = warm_against_fresh(args.pairs)
+        same, fresh, warm, failures = got["pattern"]
+        print(f"{same} of {args.pairs} samples had the previous sample's sparsity pattern; "
+              f"their first LP: fresh {fresh:.3f} s, warm from its basis {warm:.3f} s "
+              f"({failures} warm solves not optimal)")
+        same, fresh, warm, failures = got["size"]
+        print(f"{same} of {args.pairs} samples had a size seen before; their first LP: fresh "
+              f"{fresh:.3f} s, warm from that sample's basis {warm:.3f} s "
+              f"({failures} warm solves not optimal)")
 
 
 if __name__ == "__main__":

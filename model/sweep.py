@@ -81,7 +81,9 @@ def _solve_one(context: SweepContext, index: int, forced: Forced) -> SampleResul
     instance = sample_instance(context.raw, context.risks, sample, context.source,
                                dict(forced) or None)
     updated = time.perf_counter()
-    built, solution = solve_plan(instance, solver=context.solver)
+    # only completions are read: no pass to settle capacity levels (the least-waiting
+    # curve with the finish held is the plan's, measured 10-30% faster)
+    built, solution = solve_plan(instance, solver=context.solver, settle=False)
     solved = time.perf_counter()
     n = built.calendar.n
     if solution.status != Status.OPTIMAL:
@@ -350,7 +352,8 @@ def check_samples(context: SweepContext, indices: list[int],
                      float(inst.remaining - (level - done_before)))
                     for y, level in levels.items() if y in ends]
 
-        _, solution = solve_plan(instance, ["waiting"], solver=context.solver, extra_rows=rows)
+        _, solution = solve_plan(instance, ["waiting"], solver=context.solver, extra_rows=rows,
+                                 settle=False)
         out.append(solution.status == Status.OPTIMAL)
     return out
 

@@ -460,6 +460,20 @@ def test_bad_registers(tmp_path: Path, rows: list[str], message: str) -> None:
     assert message in info.value.message() and str(path) in info.value.message()
 
 
+def test_excel_register_reads_like_csv(tmp_path: Path) -> None:
+    """The same register as the first sheet of an .xlsx workbook (dates as Excel dates) gives
+    the same pseudonymised table as the CSV."""
+    csv = toy_register(tmp_path / "reg.csv")
+    frame = pd.read_csv(csv)
+    frame["since"] = pd.to_datetime(frame["since"])
+    xlsx = tmp_path / "reg.xlsx"
+    frame.to_excel(xlsx, index=False)
+    instance = load(TOY).instance
+    from_csv = read_register(csv, instance, KEY.encode()).table
+    from_xlsx = read_register(xlsx, instance, KEY.encode()).table
+    pd.testing.assert_frame_equal(from_csv, from_xlsx)
+
+
 def test_stage_counts_checked_against_the_instance(tmp_path: Path) -> None:
     """The toy has 500 ready and 1,500 released. 480 ready is 4% off: within the default 5%
     (25); 470 (6%) is not, and neither is one house in execution (the instance has none)."""
