@@ -110,6 +110,7 @@ class HighsBackend(Backend):
         h.setOptionValue("output_flag", False)
         h.setOptionValue("time_limit", float(time_limit))
         h.setOptionValue("mip_rel_gap", 1e-9)
+        h.setOptionValue("threads", 1)  # the dual simplex runs serially; parallelism is in workers
         model = highspy.HighsLp()
         model.num_col_ = lp.num_col
         model.num_row_ = lp.num_row

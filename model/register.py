@@ -10,7 +10,8 @@ A register is a CSV file (or the first sheet of an .xlsx workbook) with the colu
 - `segment`: a segment of the instance;
 - `stage`: `released` (assessed, waiting for engineering), `engineering`, `ready` (waiting for
   execution) or `execution`;
-- `since`: the date the address entered that stage, before the plan's first day;
+- `since`: the date the address entered that stage: not in the future, and before the plan's
+  first day;
 - `risk_class` (optional, default 0): a whole number, higher is more urgent (the `risk` rule).
 
 Privacy by default: a column whose name looks like a name, street address, postcode, place,
@@ -229,16 +230,20 @@ def _parse_rows(source: str, frame: pd.DataFrame) -> list[tuple[int, RegisterRow
 
 
 def _check_rows(source: str, rows: list[tuple[int, RegisterRow]], instance: Instance) -> None:
-    """Known segments, unique ids, `since` before the plan's first day."""
+    """Known segments, unique ids, `since` not in the future and before the plan's first
+    day."""
     names = {s.name for s in instance.segment}
     first_day = plan_start_date(instance)
+    today = dt.date.today()
     seen: dict[str, int] = {}
     problems: list[tuple[str, str]] = []
     for line, r in rows:
         if r.segment not in names:
             problems.append((f"row {line}, segment", f"unknown segment '{r.segment}' (known: "
                              f"{', '.join(sorted(names))})"))
-        if r.since >= first_day:
+        if r.since > today:
+            problems.append((f"row {line}, since", f"{r.since} is in the future"))
+        elif r.since >= first_day:
             problems.append((f"row {line}, since", f"{r.since} is not before the plan's first "
                              f"day {first_day}: the register describes the state before it"))
         if r.id in seen:

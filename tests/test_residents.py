@@ -444,6 +444,7 @@ def _bad(rows: list[str]) -> list[str]:
 @pytest.mark.parametrize(("rows", "message"), [
     (["a1,nowhere,released,2020-01-01,1"], "row 2, segment: unknown segment 'nowhere'"),
     (["a1,houses,released,2025-03-01,1"], "row 2, since: 2025-03-01 is not before"),
+    (["a1,houses,released,2999-03-01,1"], "row 2, since: 2999-03-01 is in the future"),
     (["a1,houses,released,2020-01-01,1", "a1,houses,released,2020-01-02,1"],
      "row 3, id: duplicate id (first on row 2)"),
     (["a1,houses,designing,2020-01-01,1"], "row 2, stage"),
