@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from model.errors import InputError
+from model.errors import InputError, row_problems
 from model.instance import Instance
 
 DONE = ("engineering_done", "execution_done")
@@ -197,13 +197,8 @@ def _parse(source: str, content: str) -> list[tuple[int, ActualsRow]]:
         try:
             out.append((line, ActualsRow.model_validate(cleaned)))
         except ValidationError as exc:
-            for err in exc.errors():
-                column = err["loc"][0] if err["loc"] else ""
-                message = str(err["msg"]).replace("Input should be", "should be")
-                if err["type"] == "string_pattern_mismatch":
-                    message = "should be a year (2025) or a quarter (2025Q2)"
-                problems.append((f"row {line}, {column}",
-                                 f"{message} (got {err.get('input')!r})"))
+            problems += row_problems(line, exc, hints={
+                "string_pattern_mismatch": "should be a year (2025) or a quarter (2025Q2)"})
     if problems:
         raise InputError(source, problems)
     if not out:

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from model.errors import InputError
+from model.errors import InputError, read_input
 from model.periods import Calendar
 
 NonNeg = Annotated[float, Field(ge=0)]
@@ -418,12 +418,7 @@ def load(
     """
     path = Path(path)
     source = str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(source, [("", "file not found")]) from None
-    except OSError as exc:
-        raise InputError(source, [("", f"cannot read: {exc.strerror}")]) from None
+    data = read_input(path)
     where: dict[str, str] = {}
     if path.suffix.lower() == ".xlsx":
         from model.workbook import read_workbook

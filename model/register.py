@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from model.errors import InputError
+from model.errors import InputError, read_input, row_problems
 from model.instance import Instance
 
 STAGES = ("released", "engineering", "ready", "execution")
@@ -136,12 +136,7 @@ def pseudonym(key: bytes, external_id: str) -> str:
 def read_table(path: Path) -> tuple[pd.DataFrame, bytes]:
     """A CSV file or the first sheet of an .xlsx workbook, every cell as text."""
     source = str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(source, [("", "file not found")]) from None
-    except OSError as exc:
-        raise InputError(source, [("", f"cannot read: {exc}")]) from None
+    data = read_input(path)
     try:
         if path.suffix.lower() == ".xlsx":
             frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
@@ -217,11 +212,7 @@ def _parse_rows(source: str, frame: pd.DataFrame) -> list[tuple[int, RegisterRow
         try:
             out.append((line, RegisterRow.model_validate(cleaned)))
         except ValidationError as exc:
-            for err in exc.errors():
-                column = err["loc"][0] if err["loc"] else ""
-                message = str(err["msg"]).replace("Input should be", "should be")
-                shown = "" if column == "id" else f" (got {err.get('input')!r})"
-                problems.append((f"row {line}, {column}", f"{message}{shown}"))
+            problems += row_problems(line, exc, hidden=("id",))
     if problems:
         raise InputError(source, capped(problems))
     if not out:
