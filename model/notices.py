@@ -145,8 +145,11 @@ def residents(loaded: Loaded, register: Register, rule: Rule = "fifo",
     low = high = result.completion
     later, tried = result.later_than_without, 0
     if samples:
+        from model.sweep import expected_by
+
         low, high, later_samples, tried = _sample_windows(
-            loaded, register, rule, earliest, samples, seed, workers, dask, solver, progress)
+            loaded, register, rule, earliest, samples, seed, workers, dask, solver,
+            expected_by(solution, built.calendar), progress)
         later += later_samples
     table = address_table(register, result, low, high, built.calendar,
                           instance.programme.horizon_end, earliest)
@@ -171,14 +174,14 @@ def residents(loaded: Loaded, register: Register, rule: Rule = "fifo",
 
 def _sample_windows(loaded: Loaded, register: Register, rule: Rule,
                     earliest: np.ndarray | None, samples: int, seed: int, workers: int,
-                    dask: str | None, solver: str, progress: Callable[[int], None] | None
+                    dask: str | None, solver: str, within: int | None,
+                    progress: Callable[[int], None] | None
                     ) -> tuple[np.ndarray, np.ndarray, int, int]:
     """P10 and P90 completion period per address over solved samples, the count of
     (sample, address) pairs a postponement made later (must be 0), and the samples used."""
-    from model.sweep import SweepContext, batches, run_tasks
+    from model.sweep import batches, context_of, run_tasks
 
-    context = SweepContext(loaded.raw, list(loaded.instance.risk), str(loaded.path), seed,
-                           solver, flows=True)
+    context = context_of(loaded, seed, solver, within, flows=True)
     n = loaded.instance.calendar.n
     rows, later = [], 0
     for r in run_tasks(context, batches(list(range(samples)), 10), workers, dask, progress):

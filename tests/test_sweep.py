@@ -72,6 +72,7 @@ def test_fixed_risks_give_the_deterministic_plan(tmp_path: Path) -> None:
     for r in result.results:
         np.testing.assert_allclose(r.cumulative, result.deterministic, atol=1e-6)
     np.testing.assert_allclose(result.fan["P50"], result.fan["plan"], atol=1e-6)
+    assert result.context.within == 2 + 1  # the plan's finish (2027 = period 2) plus a year
 
 
 DOMINANT = """
