@@ -554,14 +554,15 @@ def parse_value(text: str) -> Any:
 
 
 def set_path(
-    raw: dict[str, Any], path: str, value: Any, source: str, origin: str
+    raw: dict[str, Any], path: str, value: Any, source: str, origin: str,
+    in_place: bool = False,
 ) -> dict[str, Any]:
-    """A copy of `raw` with `path` set to `value`.
+    """A copy of `raw` (or `raw` itself, `in_place`) with `path` set to `value`.
 
     `segment.NAME.KEY`, `measure.ID.KEY` and `region.NAME.KEY` select blocks by name (NAME may
     be a glob); other parts are table keys, created where missing.
     """
-    out = copy.deepcopy(raw)
+    out = raw if in_place else copy.deepcopy(raw)
     parts = path.split(".")
     if parts[0] in _LIST_BLOCKS:
         if len(parts) < 3:

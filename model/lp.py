@@ -43,8 +43,8 @@ class LinearProgram:
     ) -> np.ndarray:
         """Add n columns; returns their indices."""
         idx = np.arange(self.num_col, self.num_col + n)
-        self.col_lower.append(np.broadcast_to(np.asarray(lower, float), (n,)).copy())
-        self.col_upper.append(np.broadcast_to(np.asarray(upper, float), (n,)).copy())
+        self.col_lower.append(_filled(lower, n))
+        self.col_upper.append(_filled(upper, n))
         self.col_integer.append(np.full(n, integer))
         self.num_col += n
         return idx
@@ -55,8 +55,8 @@ class LinearProgram:
     ) -> np.ndarray:
         """Add n rows of a constraint family; returns their indices."""
         idx = np.arange(self.num_row, self.num_row + n)
-        self.row_lower.append(np.broadcast_to(np.asarray(lower, float), (n,)).copy())
-        self.row_upper.append(np.broadcast_to(np.asarray(upper, float), (n,)).copy())
+        self.row_lower.append(_filled(lower, n))
+        self.row_upper.append(_filled(upper, n))
         self.row_blocks.append(RowBlock(family, self.num_row, self.num_row + n))
         self.num_row += n
         return idx
@@ -64,6 +64,13 @@ class LinearProgram:
     def add_terms(self, rows: np.ndarray, cols: np.ndarray, coef: float | np.ndarray) -> None:
         """A[rows[i], cols[i]] += coef[i] (broadcast); zero coefficients are dropped."""
         rows, cols = np.asarray(rows), np.asarray(cols)
+        if isinstance(coef, (int, float)):  # the common case, without a mask
+            if coef == 0:
+                return
+            self.entries_row.append(rows)
+            self.entries_col.append(cols)
+            self.entries_val.append(np.full(rows.shape, float(coef)))
+            return
         vals = np.broadcast_to(np.asarray(coef, float), rows.shape)
         keep = vals != 0
         self.entries_row.append(rows[keep])
@@ -130,6 +137,13 @@ class CompiledLP:
         """Row indices of a constraint family."""
         parts = [np.arange(b.start, b.stop) for b in self.row_blocks if b.family == family]
         return np.concatenate(parts) if parts else np.zeros(0, int)
+
+
+def _filled(value: float | np.ndarray, n: int) -> np.ndarray:
+    """n values: a scalar repeated or an array of length n, copied as floats."""
+    if isinstance(value, (int, float)):
+        return np.full(n, float(value))
+    return np.broadcast_to(np.asarray(value, float), (n,)).copy()
 
 
 def _cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:

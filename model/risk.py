@@ -13,6 +13,7 @@ whole number at that path (counts, days written as integers).
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 from dataclasses import dataclass
 from typing import Any
@@ -75,7 +76,7 @@ def sample_instance(raw: dict[str, Any], risks: list[Risk], sample: Draw, source
                     forced: dict[int, bool] | None = None) -> Instance:
     """The instance of one sample: the effects of the risks that occur (or are `forced` on or
     off, by position) applied to the raw instance."""
-    out = raw
+    out = copy.deepcopy(raw)
     for r, risk in enumerate(risks):
         occurs = sample.occurs[r] if forced is None or r not in forced else forced[r]
         if not occurs:
@@ -84,7 +85,8 @@ def sample_instance(raw: dict[str, Any], risks: list[Risk], sample: Draw, source
             value = sample.values[r][k]
             if isinstance(value, float) and _holds_integer(raw, effect.path):
                 value = round(value)
-            out = set_path(out, effect.path, value, source, f"risk.{risk.id}.effect[{k}]")
+            set_path(out, effect.path, value, source, f"risk.{risk.id}.effect[{k}]",
+                     in_place=True)
     return validate(out, source)
 
 
