@@ -24,7 +24,9 @@ import numpy as np
 import pandas as pd
 
 from model.backends import Status
-from model.instance import Instance, Loaded, Risk
+from model.build import Built
+from model.errors import InputError
+from model.instance import Instance, Loaded, Risk, expand_terms
 from model.objectives import is_milestone, items_needed
 from model.periods import Calendar, months_between
 from model.residents import Lags, lags_of
@@ -51,6 +53,10 @@ class SweepContext:
     within: int | None = None
     """The period by which samples' milestones are expected (`expected_by`): where the
     search for them looks first. Only speed depends on it, never a result."""
+    short_end: int | None = None
+    """A horizon_end year before the instance's own, at which samples are planned first
+    (`short_horizon`); `periods` is the instance's own number of periods."""
+    periods: int = 0
 
 
 @dataclass
@@ -82,32 +88,83 @@ def _solve_one(context: SweepContext, index: int, forced: Forced) -> SampleResul
     started = time.perf_counter()
     sample: Draw = draw(context.risks, context.seed, index)
     drawn = time.perf_counter()
-    instance = sample_instance(context.raw, context.risks, sample, context.source,
-                               dict(forced) or None)
+    seconds = {"model": 0.0, "solve": 0.0}
+    attempt = None
+    if context.short_end is not None:
+        attempt = _plan_sample(context, sample, forced, context.short_end, seconds)
+        if attempt is not None and attempt[2] is None:  # not finished by the short horizon
+            attempt = None
+    if attempt is None:
+        attempt = _plan_sample(context, sample, forced, None, seconds)
+    assert attempt is not None
+    instance, built, finish, solution = attempt
+    solved = time.perf_counter()
+    n = max(context.periods, built.calendar.n)
+    if solution.status != Status.OPTIMAL or solution.x is None:
+        result = SampleResult(index, forced, sample.occurs, sample.values,
+                              solution.status.value, None, None, np.full(n, np.nan),
+                              instance.scope)
+    else:
+        cumulative = _padded(float(instance.scope) - solution.x[built.v.undone_total], n)
+        result = SampleResult(index, forced, sample.occurs, sample.values, "optimal", finish,
+                              _reached(instance, cumulative, "p95"), cumulative, instance.scope)
+        if context.flows:
+            flows = segment_flow_arrays(flow_table(built, solution.x), built.calendar.n)
+            result.segment_flows = {k: np.pad(v, ((0, 0), (0, n - v.shape[1])))
+                                    for k, v in flows.items()}
+            result.lags = lags_of(instance)
+    result.timing = {"sampling": drawn - started, **seconds,
+                     "read": time.perf_counter() - solved}
+    return result
+
+
+def _plan_sample(context: SweepContext, sample: Draw, forced: Forced, short_end: int | None,
+                 seconds: dict[str, float]
+                 ) -> tuple[Instance, Built, int | None, Solution] | None:
+    """A sample planned over the instance's horizon, or (`short_end`) over a shorter one; None
+    when the shorter one cannot hold the sample (a release, a deadline or WIP after it, or an
+    objective whose optimum the horizon can change: see `short_horizon`). Also its finish
+    period (None: not finished within the horizon). Adds the model and solver seconds."""
+    started = time.perf_counter()
+    raw = context.raw
+    if short_end is not None:
+        raw = {**raw, "programme": {**raw["programme"], "horizon_end": short_end}}
+    try:
+        instance = sample_instance(raw, context.risks, sample, context.source,
+                                   dict(forced) or None)
+    except InputError:
+        if short_end is None:
+            raise
+        return None
+    if short_end is not None and not _horizon_free(instance):
+        return None
     updated = time.perf_counter()
     # only completions are read: no pass to settle capacity levels (the least-waiting
     # curve with the finish held is the plan's, measured 10-30% faster)
     built, solution = solve_plan(instance, solver=context.solver, settle=False,
                                  within=context.within)
-    solved = time.perf_counter()
-    n = built.calendar.n
-    if solution.status != Status.OPTIMAL:
-        result = SampleResult(index, forced, sample.occurs, sample.values,
-                              solution.status.value, None, None, np.full(n, np.nan),
-                              instance.scope)
-    else:
-        assert solution.x is not None
-        cumulative = float(instance.scope) - solution.x[built.v.undone_total]
-        result = SampleResult(index, forced, sample.occurs, sample.values, "optimal",
-                              _reached(instance, cumulative, "finish"),
-                              _reached(instance, cumulative, "p95"), cumulative, instance.scope)
-        if context.flows:
-            result.segment_flows = segment_flow_arrays(flow_table(built, solution.x), n)
-            result.lags = lags_of(instance)
-    result.timing = {"sampling": drawn - started, "model": updated - drawn + built.seconds,
-                     "solve": solved - updated - built.seconds,
-                     "read": time.perf_counter() - solved}
-    return result
+    seconds["model"] += updated - started + built.seconds
+    seconds["solve"] += time.perf_counter() - updated - built.seconds
+    finish = None
+    if solution.status == Status.OPTIMAL and solution.x is not None:
+        finish = _reached(instance, float(instance.scope) - solution.x[built.v.undone_total],
+                          "finish")
+    return instance, built, finish, solution
+
+
+def _horizon_free(instance: Instance) -> bool:
+    """Whether a plan that finishes within a shorter horizon is also the plan over a longer
+    one: terms that are milestones, waiting or (not first) scope, none with a tolerance.
+    Capacity cost would count the periods after the shorter horizon; scope first could
+    prefer measures that need the longer one; a tolerance could reach past the shorter one."""
+    terms = expand_terms(instance.objective.terms)
+    allowed = all(is_milestone(t) or t in ("waiting", "scope") for t in terms)
+    return allowed and terms[0] != "scope" and not instance.objective.tolerance
+
+
+def _padded(cumulative: np.ndarray, n: int) -> np.ndarray:
+    """A cumulative curve over a shorter horizon carried on to n periods at its last value."""
+    return np.concatenate([cumulative, np.full(n - len(cumulative), cumulative[-1])])
 
 
 def _reached(instance: Instance, cumulative: np.ndarray, term: str) -> int | None:
@@ -342,8 +399,6 @@ def check_samples(context: SweepContext, indices: list[int],
                   levels: dict[int, int]) -> list[bool]:
     """Whether each sample can reach the cumulative `levels` by each year end (one LP each:
     the remaining work at each year's end held at most scope minus the level)."""
-    from model.build import Built
-
     out = []
     for index in indices:
         instance = sample_instance(context.raw, context.risks,
@@ -391,11 +446,32 @@ def expected_by(solution: Solution, calendar: Calendar) -> int | None:
     return max(periods) + calendar.per_year
 
 
+def short_horizon(within: int | None, calendar: Calendar) -> int | None:
+    """The year of period `within` when it ends before the instance's horizon: samples are
+    planned up to its end first, and over the whole horizon only when they do not finish
+    by then (measured on the quarterly Groningen samples: 27% less solver time).
+
+    Exact: every row of the model for a period t reads only periods up to t, with the same
+    data whatever the horizon (a release or deadline after the shorter horizon fails its
+    validation, and the sample is planned over the whole one). So a plan over the whole
+    horizon, cut short, is a plan over the shorter one; and a plan that finishes within the
+    shorter horizon carries on over the whole one with no flows and capacity levels held
+    (ramp, capacity and regional rows then hold: the work in progress is done too). Both keep
+    every milestone and the waiting, so for the terms `_horizon_free` admits the optimum is
+    the same, and the curve after the shorter horizon is the scope."""
+    if within is None or within >= calendar.n:
+        return None
+    year = int(calendar.years[within])
+    return year if year < calendar.end else None
+
+
 def context_of(loaded: Loaded, seed: int, solver: str, within: int | None = None,
                flows: bool = False) -> SweepContext:
-    """The sweep context of a loaded instance."""
+    """The sweep context of a loaded instance; `within` (see `expected_by`) also sets the
+    shorter horizon samples are planned over first."""
+    calendar = loaded.instance.calendar
     return SweepContext(loaded.raw, list(loaded.instance.risk), str(loaded.path), seed, solver,
-                        flows, within)
+                        flows, within, short_horizon(within, calendar), calendar.n)
 
 
 @dataclass

@@ -12,7 +12,14 @@ import pytest
 from conftest import INSTANCES, run_cli
 from model.instance import Effect, Risk, load
 from model.risk import draw, draw_value
-from model.sweep import sweep
+from model.sweep import (
+    _horizon_free,
+    _plan_sample,
+    _solve_one,
+    context_of,
+    short_horizon,
+    sweep,
+)
 
 TOY = (INSTANCES / "toy.toml").read_text()
 
@@ -193,3 +200,82 @@ def test_an_instance_without_risks_is_refused(capsys: pytest.CaptureFixture[str]
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     code, _, err = run_cli(capsys, monkeypatch, "sweep", str(INSTANCES / "toy.toml"))
     assert code == 2 and "no [[risk]] blocks" in err
+
+
+def _waiting(cumulative: np.ndarray, scope: int, per_year: int) -> float:
+    """Item-years not yet completed, from a sample's cumulative curve (history included)."""
+    return float(np.sum(scope - cumulative)) / per_year
+
+
+SLOWER = VARIED.replace("[2000, 2600]", "[2000, 4000]")
+
+
+@pytest.mark.parametrize(("instance", "risks", "samples"), [
+    ("toy.toml", SLOWER, 30),
+    ("groningen-2024.toml", "", 4),
+])
+def test_a_shorter_horizon_first_gives_the_same_samples(tmp_path: Path, instance: str,
+                                                        risks: str, samples: int) -> None:
+    """Samples planned first up to the deterministic finish plus a year (toy: finish 2027,
+    so 2028; Groningen: 2030Q1, so 2031) and over the whole horizon when they do not finish
+    by then, against every sample planned over the whole horizon: the same status, finish
+    and waiting (sum of the curve's remaining work); curves end at the scope. (Not p95: it
+    is not among these instances' terms, and plans with the same finish and least waiting
+    can reach it in different quarters.) On the toy some samples (up to 4,000 houses at
+    1,000 a year at most) do not finish by 2028, so both ways are taken."""
+    path = INSTANCES / instance
+    if risks:
+        path = tmp_path / instance
+        path.write_text((INSTANCES / instance).read_text() + risks, encoding="utf-8")
+    loaded = load(path)
+    per_year = loaded.instance.calendar.per_year
+    plain = context_of(loaded, 11, "highs")
+    deterministic = sweep(loaded, 1, seed=11, tornado_samples=0)
+    short = deterministic.context
+    assert short.short_end == (2028 if instance == "toy.toml" else 2031)
+    beyond = 0
+    for index in range(samples):
+        a, b = _solve_one(plain, index, ()), _solve_one(short, index, ())
+        assert (a.status, a.finish) == (b.status, b.finish)
+        assert len(a.cumulative) == len(b.cumulative) == loaded.instance.calendar.n
+        assert _waiting(b.cumulative, b.scope, per_year) == pytest.approx(
+            _waiting(a.cumulative, a.scope, per_year), rel=1e-7)
+        assert b.cumulative[-1] == pytest.approx(b.scope)  # the whole scope, history included
+        beyond += a.finish is not None and a.finish > 3
+    if instance == "toy.toml":
+        assert 0 < beyond < samples
+
+
+def test_a_shorter_horizon_is_used_only_where_it_cannot_change_the_plan(
+        tmp_path: Path) -> None:
+    """short_horizon: the year of the hinted period, None at or past the horizon's end.
+    _horizon_free: finish/p95/waiting/scope-after-a-milestone yes; capacity cost, scope first
+    or a tolerance no. A release after the shorter horizon: the sample is not planned there."""
+    calendar = load(INSTANCES / "groningen-2024.toml").instance.calendar
+    assert short_horizon(24, calendar) == 2031
+    assert short_horizon(None, calendar) is None
+    assert short_horizon(44, calendar) is None  # 2036, the horizon's own end
+    assert short_horizon(48, calendar) is None
+    toy = load(INSTANCES / "toy.toml").instance
+    assert _horizon_free(toy)
+    cases: list[tuple[list[str], dict[str, float], bool]] = [
+        (["tail", "scope", "waiting"], {}, True),
+        (["finish", "cost"], {}, False),
+        (["scope", "finish"], {}, False),
+        (["finish", "waiting"], {"finish": 1}, False),
+    ]
+    for terms, tolerance, free in cases:
+        objective = type(toy.objective)(terms=terms, tolerance=tolerance)
+        changed = toy.model_copy(update={"objective": objective})
+        assert _horizon_free(changed) is free
+    path = with_risks(tmp_path, FIXED)
+    late = 'in_progress = { ready = 500 }\nreleased = { "2025" = 1500, "2029" = 500 }'
+    text = path.read_text().replace("in_progress = { ready = 500 }", late)
+    path.write_text(text, encoding="utf-8")
+    loaded = load(path)
+    context = context_of(loaded, 1, "highs", within=3)
+    assert context.short_end == 2028
+    seconds = {"model": 0.0, "solve": 0.0}
+    assert _plan_sample(context, draw(context.risks, 1, 0), (), 2028, seconds) is None
+    result = _solve_one(context, 0, ())
+    assert result.finish == 5  # the last 500, released in 2029, take a year of design: 2030
