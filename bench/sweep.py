@@ -4,9 +4,11 @@ Runs the instance's risk register for N samples (no tornado, no robust targets) 
 process (1 worker) and in a local process pool of W workers, and reports wall seconds,
 samples per second, the pool's speed-up, and where the time goes, summed over the samples:
 sampling (drawing the risks), model (applying the draws, validating, building the model's
-arrays), solve (the solver passes of one plan), read (milestones and the cumulative curve);
-then aggregation (percentiles, fan, tables) and the pool's start-up and shipping overhead
-(wall time not accounted for by the samples' own time divided by the workers).
+arrays), solve (the solver passes of one plan), their ratio, read (milestones and the
+cumulative curve); then aggregation (percentiles, fan, tables), the pool's start-up and
+shipping overhead (wall time not accounted for by the samples' own time divided by the
+workers), and how many samples were planned over the whole horizon because they did not
+finish by the shorter one (`model/sweep.py: short_horizon`).
 
 Second part: does re-solving a sample from an earlier sample's optimal basis pay off? The
 first LP of a plan (least waiting) is solved fresh (presolve, dual simplex) and warm (the new
@@ -103,16 +105,20 @@ def main() -> None:
     rows = {w: run(args.samples, w) for w in (1, args.workers)}
     print(f"quarterly Groningen, {args.samples} samples of its risk register")
     print(f"{'workers':>8} {'wall s':>8} {'samples/s':>10} {'sampling':>9} {'model':>7} "
-          f"{'solve':>7} {'read':>6} {'aggr.':>6} {'overhead':>9}")
+          f"{'solve':>7} {'model/solve':>12} {'read':>6} {'aggr.':>6} {'overhead':>9} "
+          f"{'whole horizon':>14}")
+    overheads = {}
     for w, t in rows.items():
         own = t["sampling"] + t["model"] + t["solve"] + t["read"]
-        overhead = max(t["samples_wall"] - own / w, 0.0)
+        overhead = overheads[w] = max(t["samples_wall"] - own / w, 0.0)
         print(f"{w:>8} {t['wall']:>8.1f} {args.samples / t['wall']:>10.1f} "
-              f"{t['sampling']:>9.2f} {t['model']:>7.2f} {t['solve']:>7.2f} {t['read']:>6.2f} "
-              f"{t['aggregation']:>6.2f} {overhead:>9.2f}")
+              f"{t['sampling']:>9.2f} {t['model']:>7.2f} {t['solve']:>7.2f} "
+              f"{t['model'] / t['solve']:>12.2f} {t['read']:>6.2f} "
+              f"{t['aggregation']:>6.2f} {overhead:>9.2f} {t['whole_horizon']:>14.0f}")
     one, many = rows[1]["wall"], rows[args.workers]["wall"]
-    print(f"speed-up with {args.workers} workers: {one / many:.2f}x; "
-          f"1,000 samples would take about {1000 * many / args.samples:.0f} s")
+    start_up = overheads[args.workers]  # paid once, whatever the number of samples
+    print(f"speed-up with {args.workers} workers: {one / many:.2f}x; 1,000 samples would take "
+          f"about {start_up + 1000 * (many - start_up) / args.samples:.0f} s")
     if args.pairs:
         got = warm_against_fresh(args.pairs)
         same, fresh, warm, failures = got["pattern"]

@@ -94,6 +94,7 @@ def _solve_one(context: SweepContext, index: int, forced: Forced) -> SampleResul
         attempt = _plan_sample(context, sample, forced, context.short_end, seconds)
         if attempt is not None and attempt[2] is None:  # not finished by the short horizon
             attempt = None
+    whole = attempt is None
     if attempt is None:
         attempt = _plan_sample(context, sample, forced, None, seconds)
     assert attempt is not None
@@ -114,7 +115,7 @@ def _solve_one(context: SweepContext, index: int, forced: Forced) -> SampleResul
                                     for k, v in flows.items()}
             result.lags = lags_of(instance)
     result.timing = {"sampling": drawn - started, **seconds,
-                     "read": time.perf_counter() - solved}
+                     "read": time.perf_counter() - solved, "whole_horizon": float(whole)}
     return result
 
 
@@ -537,7 +538,7 @@ def sweep(loaded: Loaded, samples: int, seed: int, workers: int = 1, dask: str |
     aggregated = time.perf_counter()
     if robust is not None:
         _robust(out, robust, history, instance, workers, dask, batch, progress)
-    phases = ("sampling", "model", "solve", "read")
+    phases = ("sampling", "model", "solve", "read", "whole_horizon")
     out.timing = {p: sum(r.timing.get(p, 0.0) for r in results) for p in phases}
     out.timing.update(samples_wall=solved - started, aggregation=aggregated - solved,
                       robust_wall=time.perf_counter() - aggregated,
