@@ -631,6 +631,7 @@ def sweep(
 def _sweep_document(loaded: Loaded, result: Any, samples: int, seed: int, workers: int,
                     dask: str | None) -> dict[str, Any]:
     """The JSON document of a sweep: settings, the summaries and the sentences."""
+    from model.instance import expand_terms
     from model.report import records
 
     summary = {r["milestone"]: r for r in records(result.summary)}
@@ -640,6 +641,10 @@ def _sweep_document(loaded: Loaded, result: Any, samples: int, seed: int, worker
     if deadline is not None:
         share = summary["finish"][f"by {deadline}"]
         verdict.append(f"Probability of finishing by the end of {deadline}: {share:.0%}")
+    if "p95" not in expand_terms(loaded.instance.objective.terms):
+        verdict.append("p95 is not an objective term: each sample's p95 is that of one of its "
+                       "plans with the same finish and least waiting, and such plans can differ "
+                       "in it by quarters; add p95 to objective.terms to have it optimised")
     info = result.robust_info
     if info:
         finish = info["implied_finish"]

@@ -157,6 +157,7 @@ def test_sweep_command_writes_everything(tmp_path: Path, _ledger_in_tmp: Path,
                              "--out", str(tmp_path / "o"))
     assert code == 0, err
     assert "Probability of finishing by the end of 2026" in out
+    assert "p95 is not an objective term" in out  # the toy's terms: finish, waiting
     written = {p.name for p in (tmp_path / "o").iterdir()}
     assert {"sweep.json", "sweep.xlsx", "samples.csv", "samples.parquet", "fan.png",
             "tornado.png", "heatmap.png", "yearly.csv", "robust_targets.csv"} <= written
@@ -165,6 +166,11 @@ def test_sweep_command_writes_everything(tmp_path: Path, _ledger_in_tmp: Path,
     assert doc["samples"] == 10 and doc["robust_info"]["share"] == 0.7
     code, out, _ = run_cli(capsys, monkeypatch, "runs", "list")
     assert code == 0 and "sweep" in out
+    code, out, err = run_cli(capsys, monkeypatch, "sweep", str(path), "--samples", "4",
+                             "--workers", "1", "--tornado-samples", "0",
+                             "--set", 'objective.terms=["finish", "p95", "waiting"]')
+    assert code == 0, err
+    assert "p95 is not an objective term" not in out
 
 
 BAD = [
