@@ -123,9 +123,10 @@ def _plan_sample(context: SweepContext, sample: Draw, forced: Forced, short_end:
                  seconds: dict[str, float]
                  ) -> tuple[Instance, Built, int | None, Solution] | None:
     """A sample planned over the instance's horizon, or (`short_end`) over a shorter one; None
-    when the shorter one cannot hold the sample (a release, a deadline or WIP after it, or an
-    objective whose optimum the horizon can change: see `short_horizon`). Also its finish
-    period (None: not finished within the horizon). Adds the model and solver seconds."""
+    when the shorter one cannot be used (a release or deadline after it fails validation, or
+    the objective could change with the horizon: `_horizon_free`). Also its finish period
+    (None: not finished within the horizon, as when work in progress outlasts it). Adds the
+    model and solver seconds."""
     started = time.perf_counter()
     raw = context.raw
     if short_end is not None:
