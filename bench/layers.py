@@ -1,6 +1,6 @@
 """Benchmark: the cost of handing the quarterly Groningen LP to each modelling layer.
 
-capplan builds the model once as numpy arrays (`model/build.py`); this measures, median of 5,
+capplan builds the model once as numpy arrays (`model/core/build.py`); this measures, median of 5,
 how long each layer then takes to hold the same LP, without solving:
 - highspy: HighsLp from the column-wise arrays, passModel;
 - OR-Tools pywraplp: a variable and a row object per column and row;
@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 import warnings
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from capplan.core.backends import CbcBackend, HighsBackend
+from capplan.core.build import build
+from capplan.core.lp import INF, CompiledLP
+from capplan.inputs.load import load
 
-from model.backends import CbcBackend, HighsBackend  # noqa: E402
-from model.build import build  # noqa: E402
-from model.instance import load  # noqa: E402
-from model.lp import INF, CompiledLP  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def to_highspy(lp: CompiledLP) -> None:

@@ -15,22 +15,21 @@ from __future__ import annotations
 import argparse
 import copy
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
+from capplan.core.results import read_plan, segment_flow_arrays
+from capplan.core.solve import plan
+from capplan.inputs.load import load
+from capplan.inputs.schema import Instance, validate
+from capplan.residents.notices import address_table, letters_table, summary
+from capplan.residents.register import read_register, synthetic
+from capplan.residents.schedule import NONE, lags_of, schedule
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import numpy as np  # noqa: E402
-
-from model.instance import Instance, load, validate  # noqa: E402
-from model.notices import address_table, letters_table, summary  # noqa: E402
-from model.register import read_register, synthetic  # noqa: E402
-from model.residents import NONE, lags_of, schedule  # noqa: E402
-from model.results import read_plan, segment_flow_arrays  # noqa: E402
-from model.solve import plan  # noqa: E402
 
 INSTANCE = ROOT / "instances" / "groningen-2024.toml"
 KEY = b"bench-key-of-enough-length"

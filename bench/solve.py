@@ -22,12 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from capplan.core import backends
+from capplan.core.solve import plan
+from capplan.inputs.load import load
 
-from model import backends  # noqa: E402
-from model.instance import load  # noqa: E402
-from model.solve import plan  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 INSTANCE = ROOT / "instances" / "groningen-2024.toml"
 

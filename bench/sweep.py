@@ -8,7 +8,7 @@ arrays), solve (the solver passes of one plan), their ratio, read (milestones an
 cumulative curve); then aggregation (percentiles, fan, tables), the pool's start-up and
 shipping overhead (wall time not accounted for by the samples' own time divided by the
 workers), and how many samples were planned over the whole horizon because they did not
-finish by the shorter one (`model/sweep.py: short_horizon`).
+finish by the shorter one (`model/uncertainty/sweep.py: short_horizon`).
 
 Second part: does re-solving a sample from an earlier sample's optimal basis pay off? The
 first LP of a plan (least waiting) is solved fresh (presolve, dual simplex) and warm (the new
@@ -22,21 +22,19 @@ Run: python bench/sweep.py [--samples 200] [--workers 2] [--pairs 40]
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
+from capplan.core.backends import HighsBackend
+from capplan.core.build import build
+from capplan.core.objectives import linear_cost
+from capplan.inputs.load import load
+from capplan.uncertainty.risk import draw, sample_instance
+from capplan.uncertainty.sweep import sweep
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import numpy as np  # noqa: E402
-
-from model.backends import HighsBackend  # noqa: E402
-from model.build import build  # noqa: E402
-from model.instance import load  # noqa: E402
-from model.objectives import linear_cost  # noqa: E402
-from model.risk import draw, sample_instance  # noqa: E402
-from model.sweep import sweep  # noqa: E402
 
 INSTANCE = ROOT / "instances" / "groningen-2024.toml"
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from model.backends import available
-from model.build import Built
-from model.instance import Instance, validate
-from model.results import Plan, read_plan
-from model.solve import Solution, plan
+from capplan.core.backends import available
+from capplan.core.context import Built
+from capplan.core.results import Plan, read_plan
+from capplan.core.solve import Solution, plan
+from capplan.inputs.schema import Instance, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCES = ROOT / "instances"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from capplan.questions.compare import run, summary_table, targets_table, variants
 from conftest import SMALL, run_cli
-from model.compare import run, summary_table, targets_table, variants
 
 MEASURE = SMALL + """
 [capacity.execution]

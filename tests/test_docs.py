@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from capplan.core.reference import model_reference
 from conftest import ROOT
-from model.reference import model_reference
 
 
 def test_model_reference_is_current() -> None:

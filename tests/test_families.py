@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from capplan.core.backends import Status
+from capplan.core.constraints import FAMILIES
 from conftest import cap, completed, make, segment, solve
-from model.backends import Status
-from model.constraints import FAMILIES
 
 COVERED: dict[str, list[str]] = {}
 
@@ -259,7 +259,7 @@ def test_least_peak_per_finish_year() -> None:
     unit-year of level). p95 = 2,850 items by 2027: 950 a year."""
     inst = make([segment(count=3000)],
                 execution={"initial": 1000, "max": 3000, "ramp_up": 1000})
-    from model.tradeoff import tradeoff
+    from capplan.questions.tradeoff import tradeoff
 
     table = tradeoff(inst, periods=3)
     finish = table[table["milestone"] == "finish"]

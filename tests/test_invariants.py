@@ -10,15 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from capplan.core.backends import Status
+from capplan.core.context import Built
+from capplan.core.results import Plan, read_plan
+from capplan.core.routing import STAGES, new_releases, wip_profiles
+from capplan.core.solve import plan
+from capplan.inputs.calendar import steps
+from capplan.inputs.load import load
+from capplan.questions.infeasibility import explain
 from conftest import INSTANCES
-from model.backends import Status
-from model.build import Built
-from model.infeasibility import explain
-from model.instance import load
-from model.paths import STAGES, new_releases, wip_profiles
-from model.periods import steps
-from model.results import Plan, read_plan
-from model.solve import plan
 
 TOL = 1e-5
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from capplan.cycle.ledger import runs, verify
 from conftest import INSTANCES, ROOT, run_cli
-from model.ledger import runs, verify
 
 TOY = str(INSTANCES / "toy.toml")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.periods import (
+from capplan.inputs.calendar import (
     Calendar,
     distributed_lag,
     occupancy_kernel,

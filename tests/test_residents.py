@@ -15,14 +15,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from capplan.core.results import read_plan, segment_flow_arrays
+from capplan.core.solve import plan as solve_plan
+from capplan.errors import InputError
+from capplan.inputs.load import load
+from capplan.residents.letters import sentences
+from capplan.residents.register import expected_counts, pseudonym, read_register, synthetic
+from capplan.residents.schedule import (
+    NONE,
+    Lags,
+    lags_of,
+    schedule,
+    schedule_segment,
+    slots,
+    windows,
+)
 from conftest import INSTANCES, run_cli
-from model.errors import InputError
-from model.instance import load
-from model.letters import sentences
-from model.register import expected_counts, pseudonym, read_register, synthetic
-from model.residents import NONE, Lags, lags_of, schedule, schedule_segment, slots, windows
-from model.results import read_plan, segment_flow_arrays
-from model.solve import plan as solve_plan
 
 KEY = "a-test-key-of-enough-length"
 TOY = INSTANCES / "toy.toml"

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import INSTANCES, run_cli
-from model.instance import Effect, Risk, load
-from model.risk import draw, draw_value
-from model.sweep import (
+from capplan.inputs.load import load
+from capplan.inputs.schema import Effect, Risk
+from capplan.uncertainty.risk import draw, draw_value
+from capplan.uncertainty.sweep import (
     _horizon_free,
     _plan_sample,
     _solve_one,
@@ -20,6 +20,7 @@ from model.sweep import (
     short_horizon,
     sweep,
 )
+from conftest import INSTANCES, run_cli
 
 TOY = (INSTANCES / "toy.toml").read_text()
 

@@ -1,0 +1,375 @@
+"""Solver backends behind one interface.
+
+HiGHS (highspy) holds the model and takes changes of bounds, costs and rows in place, so a
+re-solve starts from the previous basis. CBC (through PuLP) and OR-Tools (GLOP for LPs, SCIP
+for LPs and MILPs) are given the whole model again at each solve.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from capplan.core.lp import INF, CompiledLP
+
+
+class Status(StrEnum):
+    """Outcome of one solve, or of a whole plan."""
+
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    TIME_LIMIT = "time_limit"
+    ERROR = "error"
+
+
+@dataclass
+class Outcome:
+    """One solve: status, primal solution (when optimal), objective, wall seconds in the
+    solver."""
+
+    status: Status
+    x: np.ndarray | None
+    objective: float | None
+    seconds: float
+
+
+class Backend(ABC):
+    """A solver holding one model; changes apply to the next solve."""
+
+    name: str = ""
+    lp_only: bool = False
+
+    def __init__(self, lp: CompiledLP, time_limit: float) -> None:
+        self.time_limit = time_limit
+        self.col_lower = lp.col_lower.copy()
+        self.col_upper = lp.col_upper.copy()
+        self.col_integer = lp.col_integer.copy()
+        self.cost = np.zeros(lp.num_col)
+        self.load_seconds = 0.0
+        self.solver_seconds = 0.0
+        self.solves = 0
+        self.last_x: np.ndarray | None = None
+
+    def set_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Change column bounds."""
+        self.col_lower[cols] = lower
+        self.col_upper[cols] = upper
+
+    def set_cost(self, cost: np.ndarray) -> None:
+        """Replace the objective (minimised)."""
+        self.cost = np.asarray(cost, float).copy()
+
+    @abstractmethod
+    def add_row(self, cols: np.ndarray, vals: np.ndarray, lower: float, upper: float) -> None:
+        """Add a row lower <= sum vals * x[cols] <= upper."""
+
+    @abstractmethod
+    def _solve(self, fresh: bool, primal: bool) -> Outcome:
+        """Solve the current model."""
+
+    def solve(self, fresh: bool = False, primal: bool = False) -> Outcome:
+        """Solve, counting the solve and its time.
+
+        fresh: drop the previous basis (HiGHS then presolves); primal: primal simplex, for a
+        re-solve after the objective changed at a feasible basis. Backends that rebuild the
+        model at each solve ignore both.
+        """
+        outcome = self._solve(fresh, primal)
+        self.last_x = outcome.x
+        self.solves += 1
+        self.solver_seconds += outcome.seconds
+        return outcome
+
+    @property
+    def version(self) -> str:
+        return ""
+
+
+WARM_SHARE = 4
+INF_ITER = 2_000_000_000
+
+
+class HighsBackend(Backend):
+    """HiGHS through highspy: the model is passed once as column-wise arrays."""
+
+    name = "highs"
+
+    def __init__(self, lp: CompiledLP, time_limit: float) -> None:
+        super().__init__(lp, time_limit)
+        import highspy
+
+        started = time.perf_counter()
+        self._highspy = highspy
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("time_limit", float(time_limit))
+        h.setOptionValue("mip_rel_gap", 1e-9)
+        h.setOptionValue("threads", 1)  # the dual simplex runs serially; parallelism is in workers
+        model = highspy.HighsLp()
+        model.num_col_ = lp.num_col
+        model.num_row_ = lp.num_row
+        model.col_cost_ = np.zeros(lp.num_col)
+        model.col_lower_ = lp.col_lower
+        model.col_upper_ = lp.col_upper
+        model.row_lower_ = lp.row_lower
+        model.row_upper_ = lp.row_upper
+        model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        model.a_matrix_.start_ = lp.col_start
+        model.a_matrix_.index_ = lp.row_index
+        model.a_matrix_.value_ = lp.values
+        if lp.col_integer.any():
+            model.integrality_ = [
+                highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                for i in lp.col_integer
+            ]
+        h.passModel(model)
+        self.h = h
+        self._fresh_iterations = 0
+        self.load_seconds = time.perf_counter() - started
+
+    def set_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        super().set_bounds(cols, lower, upper)
+        self.h.changeColsBounds(len(cols), np.asarray(cols, np.int32),
+                                np.asarray(lower, float), np.asarray(upper, float))
+
+    def set_cost(self, cost: np.ndarray) -> None:
+        super().set_cost(cost)
+        n = len(self.cost)
+        self.h.changeColsCost(n, np.arange(n, dtype=np.int32), self.cost)
+
+    def add_row(self, cols: np.ndarray, vals: np.ndarray, lower: float, upper: float) -> None:
+        self.h.addRow(float(lower), float(upper), len(cols), np.asarray(cols, np.int32),
+                      np.asarray(vals, float))
+
+    def _solve(self, fresh: bool, primal: bool) -> Outcome:
+        started = time.perf_counter()
+        ms = self._highspy.HighsModelStatus
+        if fresh:
+            self.h.clearSolver()
+        self.h.setOptionValue("simplex_strategy", 4 if primal else 1)
+        # A warm start may wander (seen: a feasibility re-solve taking 1,400 slow iterations
+        # over 1.3 s where a fresh solve takes 0.07 s); it gets a quarter of a fresh solve's
+        # iterations, then the solve starts over from scratch. A cap in iterations, not
+        # seconds, keeps the path (and so the solution) the same on every machine.
+        cap = max(self._fresh_iterations // WARM_SHARE, 250) if not fresh else INF_ITER
+        self.h.setOptionValue("simplex_iteration_limit", cap)
+        self.h.run()
+        status = self.h.getModelStatus()
+        if status in (ms.kUnknown, ms.kSolveError, ms.kNotset, ms.kIterationLimit) and (
+                not fresh):
+            self.h.clearSolver()  # a warm start that went astray: once more from scratch
+            self.h.setOptionValue("simplex_iteration_limit", INF_ITER)
+            self.h.run()
+            status = self.h.getModelStatus()
+            fresh = True
+        if fresh:
+            self._fresh_iterations = int(self.h.getInfo().simplex_iteration_count)
+        seconds = time.perf_counter() - started
+        if status == ms.kOptimal:
+            x = np.array(self.h.getSolution().col_value)
+            return Outcome(Status.OPTIMAL, x, float(self.h.getInfo().objective_function_value),
+                           seconds)
+        mapped = {
+            ms.kInfeasible: Status.INFEASIBLE,
+            ms.kUnboundedOrInfeasible: Status.INFEASIBLE,
+            ms.kUnbounded: Status.UNBOUNDED,
+            ms.kTimeLimit: Status.TIME_LIMIT,
+        }.get(status, Status.ERROR)
+        return Outcome(mapped, None, None, seconds)
+
+    @property
+    def version(self) -> str:
+        return str(self.h.version())
+
+
+class _RebuildBackend(Backend):
+    """Backends given the whole model at each solve; rows added later are kept here."""
+
+    def __init__(self, lp: CompiledLP, time_limit: float) -> None:
+        super().__init__(lp, time_limit)
+        self.lp = lp
+        self.extra_rows: list[tuple[np.ndarray, np.ndarray, float, float]] = []
+        counts = np.diff(lp.col_start)
+        cols = np.repeat(np.arange(lp.num_col), counts)
+        order = np.argsort(lp.row_index, kind="stable")
+        self._row_cols = cols[order]
+        self._row_vals = lp.values[order]
+        self._row_start = np.zeros(lp.num_row + 1, dtype=int)
+        np.cumsum(np.bincount(lp.row_index, minlength=lp.num_row), out=self._row_start[1:])
+
+    def add_row(self, cols: np.ndarray, vals: np.ndarray, lower: float, upper: float) -> None:
+        self.extra_rows.append((np.asarray(cols), np.asarray(vals, float), lower, upper))
+
+    def rows(self) -> Any:
+        """Every row as (cols, vals, lower, upper)."""
+        for r in range(self.lp.num_row):
+            a, b = self._row_start[r], self._row_start[r + 1]
+            yield (self._row_cols[a:b], self._row_vals[a:b], self.lp.row_lower[r],
+                   self.lp.row_upper[r])
+        yield from self.extra_rows
+
+
+class CbcBackend(_RebuildBackend):
+    """COIN-OR CBC, the binary bundled with PuLP."""
+
+    name = "cbc"
+
+    def _solve(self, fresh: bool, primal: bool) -> Outcome:
+        import warnings
+
+        with warnings.catch_warnings():  # PuLP 3 announces PuLP 4's API; pinned below 4
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return self._solve_pulp()
+
+    def _solve_pulp(self) -> Outcome:
+        import pulp
+
+        started = time.perf_counter()
+        prob = pulp.LpProblem("capplan", pulp.LpMinimize)
+        xs = [
+            pulp.LpVariable(
+                f"x{i}",
+                lowBound=None if lo == -INF else lo,
+                upBound=None if up == INF else up,
+                cat=pulp.LpInteger if integer else pulp.LpContinuous,
+            )
+            for i, (lo, up, integer) in enumerate(
+                zip(self.col_lower, self.col_upper, self.col_integer, strict=True)
+            )
+        ]
+        prob += pulp.lpSum(c * xs[i] for i, c in enumerate(self.cost) if c)
+        for r, (cols, vals, lo, up) in enumerate(self.rows()):
+            expr = pulp.LpAffineExpression([(xs[j], v) for j, v in zip(cols, vals, strict=True)])
+            if lo == up:
+                prob += pulp.LpConstraint(expr, pulp.LpConstraintEQ, f"r{r}", lo)
+                continue
+            if lo > -INF:
+                prob += pulp.LpConstraint(expr, pulp.LpConstraintGE, f"r{r}l", lo)
+            if up < INF:
+                prob += pulp.LpConstraint(expr, pulp.LpConstraintLE, f"r{r}u", up)
+        solver = _cbc(timeLimit=self.time_limit, gapRel=1e-9)
+        prob.solve(solver)
+        seconds = time.perf_counter() - started
+        status = pulp.LpStatus[prob.status]
+        if status == "Optimal" and prob.sol_status == pulp.LpSolutionOptimal:
+            x = np.array([v.varValue or 0.0 for v in xs])
+            return Outcome(Status.OPTIMAL, x, float(self.cost @ x), seconds)
+        mapped = {"Infeasible": Status.INFEASIBLE, "Unbounded": Status.UNBOUNDED}
+        if status == "Optimal" or status == "Not Solved":
+            return Outcome(Status.TIME_LIMIT, None, None, seconds)
+        return Outcome(mapped.get(status, Status.ERROR), None, None, seconds)
+
+    @property
+    def version(self) -> str:
+        import pulp
+
+        return f"pulp {pulp.__version__}"
+
+
+def _cbc(**options: Any) -> Any:
+    """PuLP's bundled CBC (PuLP 3 warns that PuLP 4 will unbundle it; pinned below 4)."""
+    import warnings
+
+    import pulp
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pulp.PULP_CBC_CMD(msg=False, **options)
+
+
+class OrtoolsBackend(_RebuildBackend):
+    """OR-Tools' linear solver wrapper with one of its solvers (GLOP, SCIP)."""
+
+    solver_id = ""
+
+    def _solve(self, fresh: bool, primal: bool) -> Outcome:
+        from ortools.linear_solver import pywraplp
+
+        started = time.perf_counter()
+        solver = pywraplp.Solver.CreateSolver(self.solver_id)
+        if solver is None:
+            return Outcome(Status.ERROR, None, None, 0.0)
+        solver.SetTimeLimit(int(self.time_limit * 1000))
+        inf = solver.infinity()
+        xs = [
+            (solver.IntVar if integer else solver.NumVar)(
+                -inf if lo == -INF else lo, inf if up == INF else up, f"x{i}"
+            )
+            for i, (lo, up, integer) in enumerate(
+                zip(self.col_lower, self.col_upper, self.col_integer, strict=True)
+            )
+        ]
+        for cols, vals, lo, up in self.rows():
+            row = solver.RowConstraint(-inf if lo == -INF else lo, inf if up == INF else up, "")
+            for j, v in zip(cols, vals, strict=True):
+                row.SetCoefficient(xs[j], float(v))
+        objective = solver.Objective()
+        for i, c in enumerate(self.cost):
+            if c:
+                objective.SetCoefficient(xs[i], float(c))
+        objective.SetMinimization()
+        result = solver.Solve()
+        seconds = time.perf_counter() - started
+        if result == pywraplp.Solver.OPTIMAL:
+            x = np.array([v.solution_value() for v in xs])
+            return Outcome(Status.OPTIMAL, x, float(self.cost @ x), seconds)
+        mapped = {
+            pywraplp.Solver.INFEASIBLE: Status.INFEASIBLE,
+            pywraplp.Solver.UNBOUNDED: Status.UNBOUNDED,
+            pywraplp.Solver.FEASIBLE: Status.TIME_LIMIT,
+            pywraplp.Solver.NOT_SOLVED: Status.TIME_LIMIT,
+        }
+        return Outcome(mapped.get(result, Status.ERROR), None, None, seconds)
+
+    @property
+    def version(self) -> str:
+        import ortools
+
+        return f"ortools {ortools.__version__}"
+
+
+class GlopBackend(OrtoolsBackend):
+    """OR-Tools GLOP: LPs only (scope choices are enumerated, milestones searched)."""
+
+    name = "glop"
+    solver_id = "GLOP"
+    lp_only = True
+
+
+class ScipBackend(OrtoolsBackend):
+    """SCIP through OR-Tools: LPs and MILPs."""
+
+    name = "scip"
+    solver_id = "SCIP"
+
+
+BACKENDS: dict[str, type[Backend]] = {
+    b.name: b for b in (HighsBackend, CbcBackend, GlopBackend, ScipBackend)
+}
+
+
+def available() -> list[str]:
+    """Backends whose library loads here."""
+    out = []
+    for name in BACKENDS:
+        try:
+            if name == "highs":
+                import highspy  # noqa: F401
+            elif name == "cbc":
+                if not _cbc().available():
+                    continue
+            else:
+                from ortools.linear_solver import pywraplp
+
+                if pywraplp.Solver.CreateSolver(name.upper()) is None:
+                    continue
+        except ImportError:
+            continue
+        out.append(name)
+    return out

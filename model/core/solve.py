@@ -1,0 +1,343 @@
+"""Solving: backend choice and the lexicographic passes.
+
+Two methods give the same optimum:
+- `search` (default): one LP, built once. Scope choices (`choose` measures) are enumerated by
+  fixing include[m] to 0 or 1; each milestone term is found by bisection over "done by period
+  T": the least-waiting LP with bounds changed in place, re-solved from the last basis.
+- `milp`: one MILP with include[m] binary and indicator binaries per milestone term; the
+  general fallback (used by `auto` when there are many choose measures) and the cross-check.
+Each term is optimised, then held within its tolerance while the next is optimised; a last
+pass keeps capacity levels as low as the plan allows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from capplan.core.backends import BACKENDS, Backend, Status
+from capplan.core.build import build
+from capplan.core.context import Built
+from capplan.core.milestones import done_by_bounds, is_milestone
+from capplan.core.objectives import linear_cost, term_value
+from capplan.inputs.schema import Instance, expand_terms
+
+MAX_ENUMERATED = 6
+NUMERIC_SLACK = 1e-7
+
+
+@dataclass
+class Solution:
+    """A solved plan: status, solution vector, term values and how it was solved."""
+
+    status: Status
+    x: np.ndarray | None
+    terms: list[str]
+    values: dict[str, float | int | None] = field(default_factory=dict)
+    include: dict[str, bool] = field(default_factory=dict)
+    failed_term: str | None = None
+    solver: str = "highs"
+    solver_version: str = ""
+    method: str = "search"
+    build_seconds: float = 0.0
+    load_seconds: float = 0.0
+    solver_seconds: float = 0.0
+    seconds: float = 0.0
+    solves: int = 0
+
+
+class _Stopped(Exception):
+    """A solve ended without an answer (time limit, numerical trouble)."""
+
+    def __init__(self, status: Status) -> None:
+        super().__init__(status.value)
+        self.status = status
+
+
+class SolverUnavailable(Exception):
+    """The chosen backend is not installed or cannot solve this kind of model."""
+
+
+Row = tuple[np.ndarray, np.ndarray, float, float]
+
+
+def plan(
+    instance: Instance,
+    terms: list[str] | None = None,
+    solver: str = "highs",
+    method: str = "auto",
+    time_limit: float = 600.0,
+    extra_rows: Callable[[Built], list[Row]] | None = None,
+    settle: bool = True,
+    within: int | None = None,
+) -> tuple[Built, Solution]:
+    """Build and solve an instance lexicographically over its objective terms.
+
+    extra_rows: rows (cols, coefficients, lower, upper) added to the built model before the
+    first solve, such as yearly production targets to evaluate.
+    settle: end with the pass that keeps capacity levels as low as the terms allow. A sweep,
+    which reads only the completions, skips it (`settle=False`) when the last term's pass has
+    a solution already (search method).
+    within: a period by which milestone terms are expected to be reached, such as a sweep's
+    deterministic finish plus a year; the search looks there first (search method; the
+    answer is the same without it, only slower or faster to find).
+    """
+    started = time.perf_counter()
+    terms = expand_terms(terms or instance.objective.terms)
+    if solver not in BACKENDS:
+        raise SolverUnavailable(f"unknown solver '{solver}' (one of {', '.join(BACKENDS)})")
+    backend_type = BACKENDS[solver]
+    choose = [m.id for m in instance.measure if m.mode == "choose"]
+    if method == "auto":
+        method = "milp" if len(choose) > MAX_ENUMERATED and not backend_type.lp_only else "search"
+    if method == "milp" and backend_type.lp_only:
+        raise SolverUnavailable(f"solver '{solver}' solves LPs only; use --method search")
+    if method == "milp":
+        built = build(instance, integer=True, milestones=[t for t in terms if is_milestone(t)])
+    else:
+        built = build(instance)
+    backend = backend_type(built.lp, time_limit)
+    for cols, vals, lower, upper in extra_rows(built) if extra_rows else []:
+        backend.add_row(cols, vals, lower, upper)
+    try:
+        if method == "milp":
+            solution = _milp_passes(built, backend, terms)
+        else:
+            solution = _search_passes(built, backend, terms, settle, within)
+    except _Stopped as stop:
+        solution = Solution(stop.status, None, terms)
+    solution.method = method
+    solution.solver = solver
+    solution.solver_version = backend.version
+    solution.build_seconds = built.seconds
+    solution.load_seconds = backend.load_seconds
+    solution.solver_seconds = backend.solver_seconds
+    solution.solves = backend.solves
+    solution.seconds = time.perf_counter() - started
+    return built, solution
+
+
+def _tolerance(built: Built, term: str) -> float:
+    return float(built.instance.objective.tolerance.get(term, 0.0))
+
+
+def _linear_limit(best: float, relative: float) -> float:
+    """The value a linear term is held to: its optimum plus its tolerance (relative)."""
+    return best + abs(best) * relative + NUMERIC_SLACK * max(1.0, abs(best))
+
+
+class _Holds:
+    """Upper bounds on the remaining-work columns that earlier milestone terms hold."""
+
+    def __init__(self, built: Built) -> None:
+        self.cols = np.concatenate([*built.v.undone.values(), built.v.undone_total])
+        self.lower = built.lp.col_lower[self.cols].copy()
+        self.upper = built.lp.col_upper.copy()
+
+    def with_milestone(self, built: Built, term: str, period: int) -> np.ndarray:
+        """Upper bounds of the columns with "term reached by `period`" added."""
+        upper = self.upper.copy()
+        cols, bound = done_by_bounds(built, term, period)
+        upper[cols] = np.minimum(upper[cols], bound)
+        return upper[self.cols]
+
+    def hold(self, built: Built, term: str, period: int) -> None:
+        cols, bound = done_by_bounds(built, term, period)
+        self.upper[cols] = np.minimum(self.upper[cols], bound)
+
+    def apply(self, backend: Backend, upper: np.ndarray | None = None) -> None:
+        backend.set_bounds(self.cols, self.lower, self.upper[self.cols] if upper is None else upper)
+
+
+def _fix_scope(built: Built, backend: Backend, combo: dict[str, int]) -> None:
+    if combo:
+        cols = np.array([built.v.include[m] for m in combo])
+        values = np.array([float(b) for b in combo.values()])
+        backend.set_bounds(cols, values, values)
+
+
+def _earliest(
+    built: Built, backend: Backend, holds: _Holds, term: str, within: int | None = None
+) -> tuple[int | None, float | None, np.ndarray | None]:
+    """The first period by which milestone `term` can be reached (None when not even by the
+    horizon's end), with the least waiting once it is held and that plan's solution.
+
+    The front-loaded plan (least waiting) brackets the search: its milestone is reachable and
+    usually the earliest, so one more LP often settles it. Each probe "reached by period T"
+    keeps the waiting objective and re-solves from the last basis with the dual simplex (a
+    change of bounds keeps the basis dual feasible): an infeasible probe excludes T, a
+    feasible one is at once the least waiting with T held, so no pass is needed after the
+    search (measured on the Groningen samples: 21% fewer simplex iterations than feasibility
+    probes followed by a fresh least-waiting pass).
+
+    within: a period by which the milestone is expected. The front-loaded plan is first sought
+    with the milestone held to it: presolve then drops the later periods (measured 38% fewer
+    simplex iterations in that LP on the quarterly Groningen samples). Exact either way: that
+    plan is also the least waiting under any tighter hold the search ends with, and when the
+    milestone cannot be reached by `within` the plan is sought over the whole horizon.
+    """
+    last = built.calendar.n - 1
+    cost = linear_cost(built, "waiting")
+    waiting = None
+    if within is not None and within < last:
+        holds.apply(backend, holds.with_milestone(built, term, within))
+        waiting = _minimise(backend, cost, fresh=True)
+        if waiting is None:
+            holds.apply(backend)
+    if waiting is None:
+        waiting = _minimise(backend, cost, fresh=True)
+    if waiting is None or backend.last_x is None:
+        return None, None, None
+    best: tuple[float, np.ndarray] = (waiting, backend.last_x.copy())
+    high = term_value(built, term, best[1])
+
+    def reached(period: int) -> tuple[float, np.ndarray] | None:
+        """The least waiting with the milestone held to `period`; None if it cannot be."""
+        holds.apply(backend, holds.with_milestone(built, term, period))
+        outcome = backend.solve()
+        if outcome.status == Status.INFEASIBLE:
+            return None
+        if outcome.status != Status.OPTIMAL or outcome.x is None or outcome.objective is None:
+            raise _Stopped(outcome.status)
+        return outcome.objective, outcome.x
+
+    if not isinstance(high, int):
+        if (at_last := reached(last)) is None:
+            holds.apply(backend)
+            return None, None, None
+        high, best = last, at_last
+    # Gallop down from the bracket (the optimum is usually a few periods before it), then
+    # bisect: `high` is always reachable (`best` its plan), `low` the earliest period not yet
+    # excluded.
+    low, step = 0, 1
+    while high > 0:
+        probe = max(high - step, 0)
+        if (at := reached(probe)) is None:
+            low = probe + 1
+            break
+        high, best, step = probe, at, step * 2
+    while low < high:
+        mid = (low + high) // 2
+        if (at := reached(mid)) is None:
+            low = mid + 1
+        else:
+            high, best = mid, at
+    holds.apply(backend)
+    return high, best[0], best[1]
+
+
+def _minimise(backend: Backend, cost: np.ndarray, fresh: bool) -> float | None:
+    """Optimum of a linear term; None if infeasible. A pass right after the milestone search
+    starts fresh (measured faster: presolve runs); a pass after another optimisation re-solves
+    from its basis with primal simplex (the basis stays primal feasible)."""
+    backend.set_cost(cost)
+    outcome = backend.solve(fresh=fresh, primal=not fresh)
+    if outcome.status == Status.OPTIMAL:
+        return outcome.objective
+    if outcome.status == Status.INFEASIBLE:
+        return None
+    raise _Stopped(outcome.status)
+
+
+def _search_passes(built: Built, backend: Backend, terms: list[str],
+                   settle: bool = True, within: int | None = None) -> Solution:
+    """Lexicographic passes over enumerated scope choices, milestones by bisection."""
+    choose = list(built.v.include)
+    combos = [
+        dict(zip(choose, bits, strict=True))
+        for bits in sorted(itertools.product((0, 1), repeat=len(choose)), key=sum)
+    ]
+    candidates = list(range(len(combos)))
+    holds = _Holds(built)
+    holds.apply(backend)
+    searched = True
+    known_waiting: dict[int, float] = {}
+    known_x: dict[int, np.ndarray] = {}
+    solved_x: dict[int, np.ndarray] = {}  # a solution of the current term, per candidate
+    for term in terms:
+        results: dict[int, float] = {}
+        cost = None if is_milestone(term) else linear_cost(built, term)
+        found_waiting: dict[int, float] = {}
+        found_x: dict[int, np.ndarray] = {}
+        solved_x = {}
+        for c in candidates:
+            _fix_scope(built, backend, combos[c])
+            value: float | int | None
+            if cost is None:
+                value, waiting, x_waiting = _earliest(built, backend, holds, term, within)
+                if waiting is not None and x_waiting is not None:
+                    found_waiting[c], found_x[c] = waiting, x_waiting
+            elif term == "waiting" and c in known_waiting:
+                value = known_waiting[c]
+                solved_x[c] = known_x[c]
+            else:
+                value = _minimise(backend, cost, fresh=searched or len(candidates) > 1)
+                if value is not None and backend.last_x is not None:
+                    solved_x[c] = backend.last_x.copy()
+            if value is not None:
+                results[c] = float(value)
+        if not results:
+            return Solution(Status.INFEASIBLE, None, terms, failed_term=term)
+        best = min(results.values())
+        if cost is None:
+            limit = min(best + int(_tolerance(built, term)), built.calendar.n - 1)
+            holds.hold(built, term, int(limit))
+            holds.apply(backend)
+        else:
+            limit = _linear_limit(best, _tolerance(built, term))
+            nz = np.flatnonzero(cost)
+            backend.add_row(nz, cost[nz], -np.inf, limit)
+        candidates = [c for c in candidates if c in results and results[c] <= limit + 1e-9]
+        searched = cost is None or (term == "waiting" and all(c in known_waiting for c in results))
+        known_waiting, known_x = found_waiting, found_x
+    combo = combos[candidates[0]]
+    include = {m: bool(b) for m, b in combo.items()}
+    if not settle and candidates[0] in solved_x:
+        x = solved_x[candidates[0]]
+        return Solution(Status.OPTIMAL, x, terms, {t: term_value(built, t, x) for t in terms},
+                        include)
+    _fix_scope(built, backend, combo)
+    return _final_pass(built, backend, terms, include, searched)
+
+
+def _milp_passes(built: Built, backend: Backend, terms: list[str]) -> Solution:
+    """Lexicographic passes over one MILP: milestone indicators and binary scope choices."""
+    holds = _Holds(built)
+    n = built.calendar.n
+    for term in terms:
+        if is_milestone(term):
+            cost = np.zeros(built.lp.num_col)
+            cost[built.indicators[term]] = -1.0
+        else:
+            cost = linear_cost(built, term)
+        value = _minimise(backend, cost, fresh=True)
+        if value is None:
+            return Solution(Status.INFEASIBLE, None, terms, failed_term=term)
+        if is_milestone(term):
+            period = round(n + value)
+            holds.hold(built, term, min(period + int(_tolerance(built, term)), n - 1))
+            holds.apply(backend)
+        else:
+            nz = np.flatnonzero(cost)
+            backend.add_row(nz, cost[nz], -np.inf, _linear_limit(value, _tolerance(built, term)))
+    return _final_pass(built, backend, terms, None, fresh=True)
+
+
+def _final_pass(
+    built: Built, backend: Backend, terms: list[str], include: dict[str, bool] | None,
+    fresh: bool,
+) -> Solution:
+    """Minimise capacity levels with every term held; read the solution."""
+    backend.set_cost(linear_cost(built, "capacity"))
+    outcome = backend.solve(fresh=fresh, primal=not fresh)
+    if outcome.status != Status.OPTIMAL or outcome.x is None:
+        return Solution(outcome.status, None, terms, failed_term="capacity")
+    x = outcome.x
+    if include is None:
+        include = {m: bool(x[col] > 0.5) for m, col in built.v.include.items()}
+    values = {term: term_value(built, term, x) for term in terms}
+    return Solution(Status.OPTIMAL, x, terms, values, include)

@@ -1,0 +1,314 @@
+"""The address register: one row per remaining address, pseudonymised on reading.
+
+A register is a CSV file (or the first sheet of an .xlsx workbook) with the columns
+
+    id,segment,stage,since,risk_class
+    A-000123,eemsdelta-heavy,engineering,2024-03-01,2
+
+- `id`: an external id, unique; never an address, postcode or name (values that look like a
+  postcode or an e-mail address are refused);
+- `segment`: a segment of the instance;
+- `stage`: `released` (assessed, waiting for engineering), `engineering`, `ready` (waiting for
+  execution) or `execution`;
+- `since`: the date the address entered that stage: not in the future, and before the plan's
+  first day;
+- `risk_class` (optional, default 0): a whole number, higher is more urgent (the `risk` rule).
+
+Privacy by default: a column whose name looks like a name, street address, postcode, place,
+e-mail, phone, birth date, bank or citizen number is refused unless `--allow-column` names it;
+other columns outside the schema are dropped. Allowed or dropped, no such column is kept past
+reading. External ids are replaced on reading by keyed pseudonyms (HMAC-SHA256 with the key of
+`CAPPLAN_PSEUDONYM_KEY` or a key file; no key, no run), so outputs join back to addresses only
+for whoever holds the key.
+
+The register is checked against the instance: its addresses per segment and stage may differ
+from the instance's work in progress (and from its items not yet in progress, for `released`)
+by at most `tolerance` of the instance's figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import io
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from capplan.errors import InputError, read_input, row_problems
+from capplan.inputs.schema import Instance
+
+STAGES = ("released", "engineering", "ready", "execution")
+"""Register stages in the order an address passes them."""
+
+COLUMNS = ("id", "segment", "stage", "since", "risk_class")
+KEY_ENV = "CAPPLAN_PSEUDONYM_KEY"
+MIN_KEY_CHARS = 16
+PSEUDONYM_HEX = 16
+"""Hex digits kept of the HMAC (64 bits: no collision expected among millions of ids)."""
+
+MAX_PROBLEMS = 12
+"""Problems listed in one message; the rest are counted."""
+
+_IDENTIFYING = re.compile(
+    r"name|naam|street|straat|address|adres|postcode|postal|zip|house|huis|city|plaats|town|"
+    r"email|mail|phone|telefo|mobile|birth|geboor|iban|bsn|social|passport")
+_POSTCODE = re.compile(r"\b[1-9][0-9]{3}\s?[A-Za-z]{2}\b")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+
+Stage = Literal["released", "engineering", "ready", "execution"]
+
+
+class RegisterRow(BaseModel):
+    """One address of a register, as read (before pseudonymisation)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[str, Field(min_length=1, max_length=200)]
+    segment: Annotated[str, Field(min_length=1)]
+    stage: Stage
+    since: dt.date
+    risk_class: Annotated[int, Field(ge=0, le=1000)] = 0
+
+
+@dataclass(frozen=True)
+class Register:
+    """A checked, pseudonymised register: one row per address with columns pseudonym,
+    segment, region, stage, since and risk_class; `sha256` of the file read."""
+
+    source: str
+    sha256: str
+    table: pd.DataFrame
+    dropped: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+def plan_start_date(instance: Instance) -> dt.date:
+    """The first day of the plan's first period: registers describe the state before it."""
+    p = instance.programme
+    return dt.date(p.start, 3 * (p.start_quarter - 1) + 1, 1)
+
+
+# --- pseudonyms -------------------------------------------------------------------------------
+
+
+def pseudonym_key(key_file: Path | None) -> bytes:
+    """The pseudonym key: the key file's content, else `CAPPLAN_PSEUDONYM_KEY`. No key (or one
+    shorter than 16 characters): InputError."""
+    if key_file is not None:
+        try:
+            text = key_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(str(key_file), [("", f"cannot read the key file: {exc}")]) from None
+        source = str(key_file)
+    else:
+        text = os.environ.get(KEY_ENV, "").strip()
+        source = KEY_ENV
+        if not text:
+            raise InputError("pseudonym key", [("", f"no key: set {KEY_ENV} or pass "
+                                                    "--key-file (without a key, ids cannot be "
+                                                    "pseudonymised and nothing runs)")])
+    if len(text) < MIN_KEY_CHARS:
+        raise InputError(source, [("", f"the pseudonym key has {len(text)} characters; use at "
+                                       f"least {MIN_KEY_CHARS}")])
+    return text.encode("utf-8")
+
+
+def pseudonym(key: bytes, external_id: str) -> str:
+    """The keyed pseudonym of an external id: HMAC-SHA256, first 16 hex digits."""
+    return hmac.new(key, external_id.strip().encode("utf-8"), hashlib.sha256).hexdigest()[
+        :PSEUDONYM_HEX]
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def read_table(path: Path) -> tuple[pd.DataFrame, bytes]:
+    """A CSV file or the first sheet of an .xlsx workbook, every cell as text."""
+    source = str(path)
+    data = read_input(path)
+    try:
+        if path.suffix.lower() == ".xlsx":
+            frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
+        else:
+            frame = pd.read_csv(io.StringIO(data.decode("utf-8")), comment="#", dtype=str,
+                                skipinitialspace=True, keep_default_na=False)
+    except UnicodeDecodeError:
+        raise InputError(source, [("", "is not UTF-8 text")]) from None
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(source, [("", f"cannot read the table: {exc}")]) from None
+    frame.columns = pd.Index([str(c).strip() for c in frame.columns])
+    return frame, data
+
+
+def read_register(path: Path, instance: Instance, key: bytes,
+                  allow_columns: list[str] | None = None, tolerance: float = 0.05) -> Register:
+    """Read, check and pseudonymise a register (see the module docstring).
+
+    Raises InputError naming the file, the row or column and the problem.
+    """
+    source = str(path)
+    frame, data = read_table(path)
+    dropped = _check_columns(source, frame, allow_columns or [])
+    rows = _parse_rows(source, frame[[c for c in COLUMNS if c in frame.columns]])
+    _check_rows(source, rows, instance)
+    table = pd.DataFrame({
+        "pseudonym": [pseudonym(key, r.id) for _, r in rows],
+        "segment": [r.segment for _, r in rows],
+        "stage": [r.stage for _, r in rows],
+        "since": [r.since for _, r in rows],
+        "risk_class": [r.risk_class for _, r in rows],
+    })
+    region = {s.name: s.region for s in instance.segment}
+    table.insert(2, "region", table["segment"].map(region))
+    if table["pseudonym"].duplicated().any():  # only with a key shorter than its promise
+        raise InputError(source, [("id", "two ids share a pseudonym; use another key")])
+    _check_counts(source, table, instance, tolerance)
+    return Register(source, hashlib.sha256(data).hexdigest(), table, tuple(dropped))
+
+
+def _check_columns(source: str, frame: pd.DataFrame, allowed: list[str]) -> list[str]:
+    """Refuse identifying columns not allowed, require the schema's; return dropped columns."""
+    extra = [c for c in frame.columns if c not in COLUMNS]
+    refused = [c for c in extra if _IDENTIFYING.search(re.sub(r"[^a-z]", "", c.lower()))
+               and c not in allowed]
+    if refused:
+        raise InputError(source, [(f"column {c}", "looks like personal data (a name, address, "
+                                   "postcode, place or contact detail) and is refused; remove "
+                                   f"it, or pass --allow-column {c} if it is not")
+                                  for c in refused])
+    missing = [c for c in COLUMNS if c not in frame.columns and c != "risk_class"]
+    if missing:
+        raise InputError(source, [("header", f"missing column(s) {', '.join(missing)} "
+                                             f"(columns: {', '.join(COLUMNS)})")])
+    return extra
+
+
+def _parse_rows(source: str, frame: pd.DataFrame) -> list[tuple[int, RegisterRow]]:
+    """Rows with their line numbers, each validated by the row schema; ids that look like a
+    postcode or an e-mail address are refused."""
+    problems: list[tuple[str, str]] = []
+    out: list[tuple[int, RegisterRow]] = []
+    for line, record in enumerate(frame.to_dict("records"), start=2):
+        cleaned: dict[str, Any] = {str(k): (v.strip() if isinstance(v, str) else v)
+                                   for k, v in record.items()}
+        if cleaned.get("risk_class") == "":
+            del cleaned["risk_class"]
+        ident = str(cleaned.get("id", ""))
+        if _POSTCODE.search(ident) or _EMAIL.search(ident):
+            problems.append((f"row {line}, id", "looks like a postcode or an e-mail address; "
+                             "use an external id that identifies no one by itself"))
+            continue
+        try:
+            out.append((line, RegisterRow.model_validate(cleaned)))
+        except ValidationError as exc:
+            problems += row_problems(line, exc, hidden=("id",))
+    if problems:
+        raise InputError(source, capped(problems))
+    if not out:
+        raise InputError(source, [("", "no rows")])
+    return out
+
+
+def _check_rows(source: str, rows: list[tuple[int, RegisterRow]], instance: Instance) -> None:
+    """Known segments, unique ids, `since` not in the future and before the plan's first
+    day."""
+    names = {s.name for s in instance.segment}
+    first_day = plan_start_date(instance)
+    today = dt.date.today()
+    seen: dict[str, int] = {}
+    problems: list[tuple[str, str]] = []
+    for line, r in rows:
+        if r.segment not in names:
+            problems.append((f"row {line}, segment", f"unknown segment '{r.segment}' (known: "
+                             f"{', '.join(sorted(names))})"))
+        if r.since > today:
+            problems.append((f"row {line}, since", f"{r.since} is in the future"))
+        elif r.since >= first_day:
+            problems.append((f"row {line}, since", f"{r.since} is not before the plan's first "
+                             f"day {first_day}: the register describes the state before it"))
+        if r.id in seen:
+            problems.append((f"row {line}, id", f"duplicate id (first on row {seen[r.id]})"))
+        seen.setdefault(r.id, line)
+    if problems:
+        raise InputError(source, capped(problems))
+
+
+def expected_counts(instance: Instance) -> dict[tuple[str, str], int]:
+    """Addresses per (segment, stage) the instance implies: its work in progress, and the
+    rest of its count as `released`."""
+    out: dict[tuple[str, str], int] = {}
+    for seg in instance.segment:
+        wip = {stage: int(getattr(seg.in_progress, stage))
+               for stage in ("engineering", "ready", "execution")}
+        out[(seg.name, "released")] = int(seg.count) - sum(wip.values())
+        for stage, value in wip.items():
+            out[(seg.name, stage)] = value
+    return out
+
+
+def _check_counts(source: str, table: pd.DataFrame, instance: Instance,
+                  tolerance: float) -> None:
+    """Addresses per segment and stage within `tolerance` (a share) of the instance's."""
+    have = table.groupby(["segment", "stage"]).size().to_dict()
+    problems: list[tuple[str, str]] = []
+    for (segment, stage), want in expected_counts(instance).items():
+        got = int(have.get((segment, stage), 0))
+        allowed = math.floor(tolerance * want + 1e-9)
+        if abs(got - want) > allowed:
+            what = "items not yet in progress" if stage == "released" else "in_progress"
+            problems.append((f"segment {segment}, stage {stage}",
+                             f"{got} addresses, the instance has {want} ({what}); more than "
+                             f"the tolerance of {tolerance:.0%} ({allowed}) apart"))
+    if problems:
+        raise InputError(source, capped(problems))
+
+
+def capped(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """At most MAX_PROBLEMS problems, and a count of the rest."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    return [*problems[:MAX_PROBLEMS], ("", f"... and {len(problems) - MAX_PROBLEMS} more")]
+
+
+# --- a synthetic register ---------------------------------------------------------------------
+
+
+def synthetic(instance: Instance, seed: int) -> pd.DataFrame:
+    """A synthetic register consistent with the instance: per segment, its work in progress
+    in each stage and the rest released; ids `syn-000001`...; `since` drawn uniformly over the
+    stage's lead time before the plan's first day (released: up to a year; ready: up to 90
+    days); risk classes 1-3 with shares 0.6 / 0.3 / 0.1; rows in random order.
+
+    # assumption: the real register is not public; the shares of risk classes and the spread
+    # of dates only make a demo plausible and carry no fact.
+    """
+    rng = np.random.default_rng(seed)
+    first_day = plan_start_date(instance)
+    rows: list[dict[str, Any]] = []
+    for seg in instance.segment:
+        lead = {"released": 365.0, "engineering": float(seg.engineering_days),
+                "ready": 90.0, "execution": float(seg.execution_days)}
+        for (name, stage), count in expected_counts(instance).items():
+            if name != seg.name:
+                continue
+            days = np.sort(rng.uniform(1.0, max(lead[stage], 2.0), count))[::-1]
+            classes = rng.choice([1, 2, 3], size=count, p=[0.6, 0.3, 0.1])
+            for d, c in zip(days, classes, strict=True):
+                rows.append({"segment": seg.name, "stage": stage,
+                             "since": first_day - dt.timedelta(days=int(d)),
+                             "risk_class": int(c)})
+    order = rng.permutation(len(rows))
+    table = pd.DataFrame([rows[k] for k in order])
+    table.insert(0, "id", [f"syn-{k + 1:06d}" for k in range(len(table))])
+    return table
