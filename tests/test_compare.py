@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from capplan.questions.compare import run, summary_table, targets_table, variants
+from capplan.inputs.load import load
+from capplan.questions.compare import summary_table, targets_table
+from capplan.questions.variants import run, variants
 from conftest import SMALL, run_cli
 
 MEASURE = SMALL + """
@@ -48,7 +50,8 @@ def test_measure_delay_in_each_scenario(instance: Path) -> None:
     12 months later. Scenario `slow` (rate 50): M out -> 50 + 50, finish 2026; M in -> the 50
     unaffected in 2025 and the 50 delayed ones in 2026: also 2026, so taking M costs 0 months
     there; against the baseline (base, M out) both slow variants are 12 months later."""
-    outcomes = [run(instance, v, []) for v in variants([None, "slow"], ["measure.M.mode=out,in"])]
+    base = load(instance)
+    outcomes = [run(base, v) for v in variants([None, "slow"], ["measure.M.mode=out,in"])]
     table = summary_table(outcomes).set_index("variant")
     assert list(table.index) == ["M.mode=out", "M.mode=in", "slow M.mode=out", "slow M.mode=in"]
     assert list(table["finish"]) == ["2025", "2026", "2026", "2026"]

@@ -178,7 +178,7 @@ in_progress = { ready = 0 }
     assert actuals.done_in("2025", "engineering") == {"a": 225, "b": 75}
     assert actuals.stocks["a"]["in_engineering"] == 75
     assert actuals.stocks["b"]["in_engineering"] == 25
-    table = variance(Baseline("test", {"start": "2025", "segment_flows": [
+    table = variance(Baseline.recorded("test", {"start": "2025", "segment_flows": [
         {"segment": "a", "region": "all", "period": "2025", "engineering": 120,
          "execution": 120},
         {"segment": "b", "region": "all", "period": "2025", "engineering": 40,

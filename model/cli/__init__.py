@@ -1,5 +1,11 @@
-"""The command line: parse options, call one API function, emit, record."""
+"""The command line: parse options, call one API function, emit, record (one module per wing:
+plan, questions, cycle, uncertainty, residents)."""
 
-from capplan.cli.app import main
+from __future__ import annotations
 
-__all__ = ["main"]
+
+def main() -> None:
+    """The `capplan` console script."""
+    from capplan.cli.app import main as run
+
+    run()

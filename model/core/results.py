@@ -9,7 +9,9 @@ Tables:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -215,3 +217,27 @@ def _scope(built: Built, solution: Solution) -> dict[str, bool]:
     for m in built.instance.measure:
         out[m.id] = solution.include.get(m.id, False) if m.mode == "choose" else m.mode == "in"
     return out
+
+
+def _rounded(value: Any, digits: int) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return round(float(value), digits)
+
+
+def trajectory_records(plan: Plan) -> list[dict[str, Any]]:
+    """The yearly trajectory as plain records: year, completed, cumulative, share, realised."""
+    return [{"year": int(r["year"]), "completed": int(r["completed"]),
+             "cumulative": int(r["cumulative"]), "share": _rounded(r["share"], 2),
+             "realised": bool(r["realised"])}
+            for r in plan.trajectory.to_dict("records")]
+
+
+def segment_flow_records(plan: Plan) -> list[dict[str, Any]]:
+    """Items finishing each stage per segment and period, as plain records (rows that are all
+    zero left out)."""
+    return [{"segment": r["segment"], "region": r["region"], "period": r["period"],
+             "engineering": _rounded(r["engineering"], 2),
+             "execution": _rounded(r["execution"], 2)}
+            for r in segment_table(plan).to_dict("records")
+            if abs(r["engineering"]) + abs(r["execution"]) >= 0.005]

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from capplan.core.context import Built
-from capplan.core.results import Plan, read_plan
+from capplan.core.results import Plan, read_plan, segment_flow_records, trajectory_records
 from capplan.core.routing import STAGES
 from capplan.core.solve import Solution
 from capplan.core.solve import plan as solve_plan
@@ -38,28 +38,40 @@ from capplan.errors import InputError
 from capplan.inputs.calendar import months_between
 from capplan.inputs.load import Loaded
 from capplan.inputs.schema import Instance, validate
-from capplan.report.documents import plan_document, records
 
 
 @dataclass(frozen=True)
 class Baseline:
-    """The plan the actuals are compared with: where it came from and its JSON document."""
+    """The plan the actuals are compared with: where it came from, when it started, its
+    milestones, yearly trajectory and per-segment flows (the figures a recorded plan keeps)."""
 
     source: str
-    document: dict[str, Any]
+    start: str | None
+    milestones: dict[str, str | None]
+    trajectory: list[dict[str, Any]]
+    segment_flows: list[dict[str, Any]]
+
+    @classmethod
+    def recorded(cls, source: str, document: dict[str, Any]) -> Baseline:
+        """The baseline kept in a recorded plan or replan document."""
+        return cls(source, document.get("start"), dict(document.get("milestones") or {}),
+                   list(document.get("trajectory") or []),
+                   list(document.get("segment_flows") or []))
+
+    @classmethod
+    def solved(cls, source: str, loaded: Loaded, plan: Plan) -> Baseline:
+        """The baseline of a plan solved now."""
+        return cls(source, loaded.instance.programme.start_label, dict(plan.milestones),
+                   trajectory_records(plan), segment_flow_records(plan))
 
     @property
     def planned(self) -> pd.DataFrame:
         """Items planned to finish each stage: columns segment, region, period, stage, items."""
-        flows = pd.DataFrame(self.document.get("segment_flows") or [],
+        flows = pd.DataFrame(self.segment_flows,
                              columns=["segment", "region", "period", *STAGES])
         long = flows.melt(id_vars=["segment", "region", "period"], value_vars=list(STAGES),
                           var_name="stage", value_name="items")
         return long.astype({"items": float})
-
-    @property
-    def milestones(self) -> dict[str, str | None]:
-        return dict(self.document.get("milestones") or {})
 
 
 def baseline_of_run(found: dict[str, Any], loaded: Loaded) -> Baseline:
@@ -76,7 +88,8 @@ def baseline_of_run(found: dict[str, Any], loaded: Loaded) -> Baseline:
         problem = "holds no per-segment flows (recorded by an older capplan)"
     if problem:
         raise InputError("--baseline", [(f"run {found['id']}", problem)])
-    return Baseline(f"run {found['id']}, recorded {str(found['recorded_at'])[:10]}", document)
+    return Baseline.recorded(f"run {found['id']}, recorded {str(found['recorded_at'])[:10]}",
+                             document)
 
 
 def find_baseline(ledger: Path, loaded: Loaded, as_of: AsOf, solver: str) -> Baseline:
@@ -88,15 +101,15 @@ def find_baseline(ledger: Path, loaded: Loaded, as_of: AsOf, solver: str) -> Bas
     last = latest_plan(ledger, loaded.sha256, loaded.scenario, list(loaded.overrides), end,
                        (as_of.year, as_of.last_quarter)) if ledger.exists() else None
     if last is not None:
-        return Baseline(f"run {last['id']}, recorded {str(last['recorded_at'])[:10]} "
-                        f"(the last plan of this instance before {end.date()})",
-                        json.loads(str(last["document"])))
+        return Baseline.recorded(f"run {last['id']}, recorded {str(last['recorded_at'])[:10]} "
+                                 f"(the last plan of this instance before {end.date()})",
+                                 json.loads(str(last["document"])))
     built, solution = solve_plan(loaded.instance, solver=solver)
     if solution.status.value != "optimal":
         raise InputError(str(loaded.path), [("", "the instance has no feasible plan to compare "
                                                   "the actuals with")])
-    return Baseline(f"the plan solved now from {loaded.path} (no plan of it recorded before "
-                    f"{end.date()})", plan_document(loaded, solution, read_plan(built, solution)))
+    return Baseline.solved(f"the plan solved now from {loaded.path} (no plan of it recorded "
+                           f"before {end.date()})", loaded, read_plan(built, solution))
 
 
 @dataclass(frozen=True)
@@ -196,7 +209,7 @@ def variance(baseline: Baseline, actuals: Actuals) -> pd.DataFrame:
         return pd.DataFrame(columns=_VARIANCE_COLUMNS)
     planned = planned.assign(key=planned["period"].map(
         lambda label: plan_period_key(str(label), actuals.yearly)))
-    start = _first_quarter(str(baseline.document.get("start")))
+    start = _first_quarter(str(baseline.start))
     compared = [k for k in actuals.periods if _first_quarter(k) >= start]
     regions = actuals.regions
     done = actuals.done[actuals.done["period"].isin(compared)]
@@ -315,21 +328,3 @@ def replan(loaded: Loaded, actuals_path: Path, as_of: AsOf, baseline: Baseline,
     again = Loaded(resumed.instance, loaded.path, loaded.sha256, loaded.scenario,
                    list(loaded.overrides))
     return Replanned(again, actuals, resumed, baseline, built, solution, result, table, moves)
-
-
-def replan_document(r: Replanned, plan_doc: dict[str, Any]) -> dict[str, Any]:
-    """The plan document of the re-plan with what makes it reproducible and its variance:
-    as-of, the actuals file's content, the baseline's source and figures."""
-    a = r.actuals
-    return {
-        **plan_doc,
-        "as_of": a.as_of.label,
-        "as_of_order": [a.as_of.year, a.as_of.last_quarter],
-        "actuals": {"file": a.source, "sha256": a.sha256, "content": a.content},
-        "baseline": {"source": r.baseline.source,
-                     **{k: r.baseline.document.get(k)
-                        for k in ("start", "milestones", "trajectory", "segment_flows")}},
-        "notes": r.resumed.notes,
-        "variance": records(r.variance),
-        "milestone_moves": r.moves,
-    }

@@ -1,9 +1,12 @@
-"""inputs.load."""
+"""Load an instance: read the file once, apply a scenario and overrides, validate; and vary a
+loaded instance in memory (another scenario or more overrides) without reading it again."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,12 +15,14 @@ from capplan.errors import InputError, read_input
 from capplan.inputs.overrides import apply_override, apply_scenario, set_path
 from capplan.inputs.schema import Instance, validate
 
-# --- loading --------------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class Loaded:
-    """A validated instance with where it came from (for the report and reproducibility)."""
+    """A validated instance with where it came from (for the report and reproducibility).
+
+    `raw` is the mapping that was validated (scenario and overrides applied); `original` the
+    file's mapping as read, from which `vary` derives other variants in memory; `where` maps
+    keys to workbook cells for messages (empty for TOML)."""
 
     instance: Instance
     path: Path
@@ -25,18 +30,20 @@ class Loaded:
     scenario: str | None
     overrides: list[str] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    original: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    where: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
 
 def load(
-    path: str | Path, scenario: str | None = None, overrides: list[str] | None = None
+    path: str | Path, scenario: str | None = None, overrides: Sequence[str] | None = None
 ) -> Loaded:
     """Read, apply the scenario then the overrides, and validate an instance file: TOML, or
     an Excel workbook (.xlsx, see inputs/workbook.py) whose messages also name sheet, row and
-    column.
+    column. `path` may also name a shipped example (`groningen-2024`).
 
     Raises InputError (file, key, problem) on any fault.
     """
-    path = Path(path)
+    path = _resolve(path)
     source = str(path)
     data = read_input(path)
     where: dict[str, str] = {}
@@ -51,8 +58,22 @@ def load(
             raise InputError(source, [("", "is not UTF-8 text")]) from None
         except tomllib.TOMLDecodeError as exc:
             raise InputError(source, [("", f"TOML syntax: {exc}")]) from None
-    raw = apply_scenario(raw, scenario, source)
-    settings = overrides or []
+    return _derive(raw, path, hashlib.sha256(data).hexdigest(), scenario, list(overrides or []),
+                   where)
+
+
+def vary(loaded: Loaded, scenario: str | None, overrides: Sequence[str] = ()) -> Loaded:
+    """The same input with another scenario and overrides, derived in memory from the mapping
+    read by `load` (the file is not read again; its hash stays that of the bytes read)."""
+    return _derive(loaded.original, loaded.path, loaded.sha256, scenario, list(overrides),
+                   loaded.where)
+
+
+def _derive(original: dict[str, Any], path: Path, sha256: str, scenario: str | None,
+            settings: list[str], where: dict[str, str]) -> Loaded:
+    """Apply the scenario, then the overrides, to a copy of `original`, and validate."""
+    source = str(path)
+    raw = apply_scenario(copy.deepcopy(original), scenario, source)
     for setting in settings:
         raw = apply_override(raw, setting, source)
     try:
@@ -63,8 +84,12 @@ def load(
         from capplan.inputs.workbook import locate
 
         raise InputError(source, locate(exc.problems, where)) from None
-    return Loaded(instance, path, hashlib.sha256(data).hexdigest(), scenario, list(settings),
-                  raw)
+    return Loaded(instance, path, sha256, scenario, settings, raw, original, where)
+
+
+def _resolve(path: str | Path) -> Path:
+    """A file path as given, or the shipped example it names."""
+    return Path(path)
 
 
 def check_risk_paths(raw: dict[str, Any], instance: Instance, source: str) -> None:

@@ -11,7 +11,6 @@ segment's last release plus its lead times reach into the tail.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,7 +20,8 @@ from capplan.core.milestones import items_needed
 from capplan.core.results import Plan
 from capplan.core.routing import STAGES, new_releases
 from capplan.inputs.calendar import Calendar
-from capplan.questions.compare import Outcome, Variant
+from capplan.inputs.load import Loaded
+from capplan.questions.variants import Outcome, Variant
 from capplan.questions.whatif import earliest, gains
 
 CHANGE = 0.10
@@ -214,20 +214,18 @@ def candidate_changes(base: Outcome, tail: pd.DataFrame) -> list[tuple[str, tupl
     return out
 
 
-def explain_tail(path: Path, base: Outcome, settings: list[str],
-                 solver: str = "highs") -> TailExplanation:
+def explain_tail(source: Loaded, base: Outcome, solver: str = "highs") -> TailExplanation:
     """The whole explanation for a solved plan (see the module's docstring)."""
     built = base.built
     assert base.solution.x is not None
     tail, regions = composition(built, base.plan)
     binding = binding_limits(built, base.solution.x, base.plan, tail)
     start = _tail_start(built, base.plan)
-    reference = earliest(path, base.variant, settings, solver)
+    reference = earliest(source, base.variant, solver)
     rows = []
     for label, overrides in candidate_changes(base, tail):
         variant = Variant(label, base.variant.scenario, base.variant.overrides + overrides)
-        rows.append({"change": label, **gains(reference, earliest(path, variant, settings,
-                                                                    solver))})
+        rows.append({"change": label, **gains(reference, earliest(source, variant, solver))})
     changes = pd.DataFrame(rows, columns=["change", "finish_gain_months", "p95_gain_months",
                                           "waiting_saved"])
     if len(changes):

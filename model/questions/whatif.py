@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from pathlib import Path
 
 import pandas as pd
 
 from capplan.core.routing import STAGES
 from capplan.errors import InputError
 from capplan.inputs.calendar import months_between
+from capplan.inputs.load import Loaded
 from capplan.inputs.schema import Instance
-from capplan.questions.compare import Outcome, Variant, run
+from capplan.questions.variants import Outcome, Variant, run
 
 _ADD = re.compile(r"^(?P<stage>[a-z]+)=(?P<amount>[+-]?\d+(\.\d+)?)@(?P<year>\d{4})$")
 _RAISE = re.compile(r"^(?P<stage>[a-z]+)\.(?P<key>[a-z_]+)=(?P<value>\d+(\.\d+)?)$")
@@ -67,10 +67,10 @@ def _stage(name: str, instance: Instance, option: str, text: str) -> str:
 Earliest = dict[str, str | float | None]
 
 
-def earliest(path: Path, variant: Variant, settings: list[str], solver: str) -> Earliest:
+def earliest(source: Loaded, variant: Variant, solver: str) -> Earliest:
     """The earliest finish (with its least waiting) and the earliest p95 of a variant."""
-    first = run(path, variant, settings, solver, ["finish", "waiting"])
-    bulk = run(path, variant, settings, solver, ["p95", "waiting"])
+    first = run(source, variant, solver, ["finish", "waiting"])
+    bulk = run(source, variant, solver, ["p95", "waiting"])
     return {"finish": first.plan.milestones.get("finish"),
             "p95": bulk.plan.milestones.get("p95"),
             "waiting": first.solution.values.get("waiting")}
@@ -89,11 +89,11 @@ def _label(value: str | float | None) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def marginal(path: Path, base: Outcome, settings: list[str], solver: str) -> pd.DataFrame:
+def marginal(source: Loaded, base: Outcome, solver: str) -> pd.DataFrame:
     """Per stage and planned year up to the base finish: the gains of 100 more units of
     capacity in that year only."""
     inst = base.loaded.instance
-    reference = earliest(path, base.variant, settings, solver)
+    reference = earliest(source, base.variant, solver)
     finish = reference["finish"]
     last = int(finish[:4]) if isinstance(finish, str) and finish[:4].isdigit() \
         else inst.programme.horizon_end
@@ -111,5 +111,5 @@ def marginal(path: Path, base: Outcome, settings: list[str], solver: str) -> pd.
                 for y, amount in changes.items())
             variant = Variant(f"{stage} +100 in {year}", base.variant.scenario, overrides)
             rows.append({"stage": stage, "year": year,
-                         **gains(reference, earliest(path, variant, settings, solver))})
+                         **gains(reference, earliest(source, variant, solver))})
     return pd.DataFrame(rows)

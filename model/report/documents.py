@@ -1,19 +1,45 @@
-"""report.documents."""
+"""The typed result of every command and its JSON document.
+
+Each API function (`capplan.plan`, `compare`, ...) returns one of these: the data as Python
+objects and pandas tables, `to_dict()` giving the command's JSON document, versioned by its
+`"schema"` (`capplan/<command>/<n>`: the number grows when a key changes meaning or goes away),
+`tables()` the tables written as CSV and Excel, and `charts()` its PNG charts. The documents
+are what the ledger records and what `--format json` prints.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from capplan import __version__
-from capplan.core.results import Plan, segment_table
+from capplan.core.backends import Status
+from capplan.core.results import Plan, segment_flow_records, trajectory_records
 from capplan.core.routing import STAGES
 from capplan.core.solve import Solution
 from capplan.inputs.load import Loaded
 from capplan.questions.infeasibility import Infeasibility
+
+if TYPE_CHECKING:
+    from capplan.core.context import Built
+    from capplan.cycle.replan import Replanned
+    from capplan.questions.evaluate import Evaluation
+    from capplan.questions.explain import TailExplanation
+    from capplan.questions.variants import Outcome
+    from capplan.residents.notices import Residents
+    from capplan.residents.register import Register
+    from capplan.uncertainty.sweep import Sweep
+
+VERSION = 1
+
+
+def schema(kind: str) -> str:
+    """The versioned name of a command's document, e.g. `capplan/plan/1`."""
+    return f"capplan/{kind}/{VERSION}"
 
 
 def rounded(value: Any, digits: int = 1) -> float | None:
@@ -28,17 +54,13 @@ def plan_document(
     """The `--format json` object of DESIGN.md, plus what a recorded run needs."""
     traj = plan.trajectory
     doc: dict[str, Any] = {
+        "schema": schema("plan"),
         "status": solution.status.value,
         "instance": str(loaded.path),
         "name": loaded.instance.programme.name,
         "scenario": loaded.scenario,
         "overrides": loaded.overrides,
-        "trajectory": [
-            {"year": int(r["year"]), "completed": int(r["completed"]),
-             "cumulative": int(r["cumulative"]), "share": rounded(r["share"], 2),
-             "realised": bool(r["realised"])}
-            for r in traj.to_dict("records")
-        ],
+        "trajectory": trajectory_records(plan),
         "milestones": plan.milestones,
         "scope": plan.scope,
         "capacity": [
@@ -48,12 +70,7 @@ def plan_document(
         "objective": {k: rounded(v, 2) if isinstance(v, float) else v
                       for k, v in plan.objective.items()},
         "start": loaded.instance.programme.start_label,
-        "segment_flows": [
-            {"segment": r["segment"], "region": r["region"], "period": r["period"],
-             "engineering": rounded(r["engineering"], 2), "execution": rounded(r["execution"], 2)}
-            for r in segment_table(plan).to_dict("records")
-            if abs(r["engineering"]) + abs(r["execution"]) >= 0.005
-        ],
+        "segment_flows": segment_flow_records(plan),
         "deadline": {k: rounded(v, 2) if isinstance(v, float) else v
                      for k, v in plan.deadline.items()},
         "solver": {
@@ -86,3 +103,562 @@ def plain(value: Any) -> Any:
     if isinstance(value, np.bool_):
         return bool(value)
     return value
+
+
+def front(doc: dict[str, Any]) -> dict[str, Any]:
+    """What the front sheet of a results workbook records about the run."""
+    keys = ("schema", "instance", "scenario", "overrides", "targets_file", "stage",
+            "input_sha256")
+    return {k: doc[k] for k in keys if k in doc}
+
+
+# --- results, one per command --------------------------------------------------------------
+
+
+@dataclass
+class PlanResult:
+    """`capplan plan`: the solved plan of one instance (or why it has none)."""
+
+    kind: ClassVar[str] = "plan"
+    loaded: Loaded
+    built: Built
+    solution: Solution
+    plan: Plan
+    infeasibility: Infeasibility | None = None
+
+    @property
+    def status(self) -> str:
+        """optimal, infeasible, or how the solver ended."""
+        return self.solution.status.value
+
+    @property
+    def milestones(self) -> dict[str, str | None]:
+        """p50, p95 and finish as period labels (None beyond the horizon)."""
+        return dict(self.plan.milestones)
+
+    @property
+    def trajectory(self) -> pd.DataFrame:
+        """Per year: completed, cumulative, share, realised, capacity per stage."""
+        return self.plan.trajectory
+
+    @property
+    def solver(self) -> tuple[str | None, str | None]:
+        """The solver's name and version, for the ledger."""
+        return self.solution.solver, self.solution.solver_version
+
+    def to_dict(self) -> dict[str, Any]:
+        return plan_document(self.loaded, self.solution, self.plan, self.infeasibility)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        if self.solution.status != Status.OPTIMAL:
+            return {}
+        return {"trajectory": self.plan.trajectory, "periods": self.plan.periods,
+                "flows": self.plan.flows}
+
+    def charts(self) -> dict[str, bytes]:
+        return plan_charts(self.loaded, self.plan)
+
+
+def plan_charts(loaded: Loaded, plan: Plan) -> dict[str, bytes]:
+    """The cumulative curve and the yearly targets of one plan, as PNG files."""
+    from capplan.report.charts import cumulative_chart, targets_chart
+
+    if plan.trajectory.empty:
+        return {}
+    name = loaded.scenario or "plan"
+    targets = plan.trajectory[["year", "completed"]].rename(columns={"completed": name})
+    return {"cumulative.png": cumulative_chart([(name, plan, loaded.instance)]),
+            "targets.png": targets_chart(f"{loaded.instance.programme.name}: yearly targets",
+                                         targets)}
+
+
+def variant_charts(title: str, outcomes: list[Outcome],
+                   targets: pd.DataFrame) -> dict[str, bytes]:
+    """The cumulative curves and the yearly targets of variants, as PNG files."""
+    from capplan.report.charts import cumulative_chart, targets_chart
+
+    instance = outcomes[0].loaded.instance
+    return {
+        "cumulative.png": cumulative_chart([(o.variant.label, o.plan, o.loaded.instance)
+                                            for o in outcomes]),
+        "targets.png": targets_chart(f"{instance.programme.name}: yearly targets ({title})",
+                                     targets),
+    }
+
+
+@dataclass
+class CompareResult:
+    """`capplan compare`: several variants side by side."""
+
+    kind: ClassVar[str] = "compare"
+    loaded: Loaded
+    outcomes: list[Outcome]
+    summary: pd.DataFrame
+    targets: pd.DataFrame
+    solver: tuple[str | None, str | None] = (None, None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": schema(self.kind), "instance": str(self.loaded.path),
+                "overrides": self.loaded.overrides,
+                "baseline": self.outcomes[0].variant.label,
+                "variants": records(self.summary),
+                "targets": records(self.targets.reset_index()),
+                "input_sha256": self.loaded.sha256}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"comparison": self.summary, "targets": self.targets.reset_index()}
+
+    def charts(self) -> dict[str, bytes]:
+        return variant_charts(self.kind, self.outcomes, self.targets.reset_index())
+
+
+@dataclass
+class WhatifResult:
+    """`capplan whatif`: the plan with and without added capacity, the months gained, and
+    (with `marginal`) the gains of 100 more units per stage and year."""
+
+    kind: ClassVar[str] = "whatif"
+    loaded: Loaded
+    outcomes: list[Outcome]
+    additions: list[str]
+    gains: dict[str, Any] | None
+    summary: pd.DataFrame
+    targets: pd.DataFrame
+    marginal: pd.DataFrame | None = None
+    solver: tuple[str | None, str | None] = (None, None)
+
+    def to_dict(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"schema": schema(self.kind), "instance": str(self.loaded.path),
+                               "scenario": self.loaded.scenario,
+                               "overrides": self.loaded.overrides,
+                               "input_sha256": self.loaded.sha256}
+        if self.additions:
+            doc["additions"] = self.additions
+            doc["gains"] = self.gains
+        doc["variants"] = records(self.summary)
+        if self.marginal is not None:
+            doc["marginal"] = records(self.marginal)
+        return doc
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        out = {"comparison": self.summary, "targets": self.targets.reset_index()}
+        if self.marginal is not None:
+            out["marginal"] = self.marginal
+        return out
+
+    def charts(self) -> dict[str, bytes]:
+        return variant_charts(self.kind, self.outcomes, self.targets.reset_index())
+
+    def sentences(self) -> list[str]:
+        """The gains in words."""
+        g = self.gains
+        if not g:
+            return []
+        return [f"With {', '.join(self.additions)}: the earliest finish moves "
+                f"{g['finish_gain_months']} months earlier, the earliest p95 "
+                f"{g['p95_gain_months']} months earlier, and waiting falls by "
+                f"{g['waiting_saved'] or 0:,.0f} item-years."]
+
+
+@dataclass
+class ExplainResult:
+    """`capplan explain`: what the tail is made of, what binds there, what shortens it."""
+
+    kind: ClassVar[str] = "explain"
+    loaded: Loaded
+    base: Outcome
+    tail: TailExplanation | None
+    solver: tuple[str | None, str | None] = (None, None)
+
+    @property
+    def status(self) -> str:
+        return self.base.solution.status.value
+
+    def to_dict(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"schema": schema(self.kind), "status": self.status,
+                               "instance": str(self.loaded.path),
+                               "scenario": self.loaded.scenario,
+                               "overrides": self.loaded.overrides,
+                               "milestones": self.base.plan.milestones,
+                               "input_sha256": self.loaded.sha256}
+        if self.tail is not None:
+            t = self.tail
+            doc.update({"tail_start": t.start, "segments": records(t.composition),
+                        "regions": records(t.regions),
+                        "binding": records(t.binding.drop(columns=["years"])),
+                        "changes": records(t.changes), "explanation": t.sentences()})
+        return doc
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        if self.tail is None:
+            return {}
+        t = self.tail
+        return {"segments": t.composition, "regions": t.regions,
+                "binding": t.binding.drop(columns=["years"]), "changes": t.changes}
+
+    def charts(self) -> dict[str, bytes]:
+        from capplan.report.charts import shares_chart
+
+        if self.tail is None:
+            return {}
+        return {"tail.png": shares_chart(
+            f"{self.loaded.instance.programme.name}: who makes up the tail (% by segment)",
+            self.tail.composition, "segment",
+            {"last_5_share": "last 5%", "last_1_share": "last 1%"})}
+
+    def sentences(self) -> list[str]:
+        if self.tail is None:
+            return [f"The plan is {self.status}: nothing to explain; see `capplan plan`."]
+        return self.tail.sentences()
+
+
+@dataclass
+class TradeoffResult:
+    """`capplan tradeoff`: the least capacity each finish date needs."""
+
+    kind: ClassVar[str] = "tradeoff"
+    loaded: Loaded
+    stage: str
+    table: pd.DataFrame
+    solver: tuple[str | None, str | None] = (None, None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": schema(self.kind), "instance": str(self.loaded.path),
+                "scenario": self.loaded.scenario, "overrides": self.loaded.overrides,
+                "stage": self.stage, "tradeoff": records(self.table),
+                "input_sha256": self.loaded.sha256}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"tradeoff": self.table}
+
+    def charts(self) -> dict[str, bytes]:
+        from capplan.report.charts import tradeoff_chart
+
+        return {"tradeoff.png": tradeoff_chart(
+            f"{self.loaded.instance.programme.name}: {self.stage} capacity needed per date",
+            self.table, f"least_peak_{self.stage}")}
+
+
+@dataclass
+class EvaluateResult:
+    """`capplan evaluate`: can given yearly targets be delivered, and what they imply."""
+
+    kind: ClassVar[str] = "evaluate"
+    loaded: Loaded
+    targets_file: str | None
+    evaluation: Evaluation
+    solver: tuple[str | None, str | None] = (None, None)
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.evaluation
+        return {
+            "schema": schema(self.kind), "instance": str(self.loaded.path),
+            "scenario": self.loaded.scenario, "overrides": self.loaded.overrides,
+            "targets_file": self.targets_file,
+            "feasible": r.feasible, "first_failing_year": r.first_failing_year,
+            "shortfall": None if r.shortfall is None else round(r.shortfall, 1),
+            "reaches_scope": r.reaches_scope, "implied": r.implied,
+            "optimal_milestones": r.optimal.milestones,
+            "with_targets_milestones": r.with_targets.milestones if r.with_targets else None,
+            "targets": records(r.table), "verdict": r.sentences(),
+            "input_sha256": self.loaded.sha256,
+        }
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"targets": self.evaluation.table}
+
+    def charts(self) -> dict[str, bytes]:
+        from capplan.report.charts import targets_chart
+
+        bars = self.evaluation.table[["year", "target", "optimal"]].rename(
+            columns={"target": "given targets", "optimal": "optimal plan"})
+        return {"targets.png": targets_chart(
+            f"{self.loaded.instance.programme.name}: given targets and the optimal plan",
+            bars)}
+
+    def sentences(self) -> list[str]:
+        return self.evaluation.sentences()
+
+
+@dataclass
+class ReplanResult:
+    """`capplan replan`: the plan redone from actuals, and the variance against the plan in
+    force."""
+
+    kind: ClassVar[str] = "replan"
+    replanned: Replanned
+    infeasibility: Infeasibility | None = None
+
+    @property
+    def loaded(self) -> Loaded:
+        return self.replanned.loaded
+
+    @property
+    def status(self) -> str:
+        return self.replanned.solution.status.value
+
+    @property
+    def solver(self) -> tuple[str | None, str | None]:
+        s = self.replanned.solution
+        return s.solver, s.solver_version
+
+    @property
+    def title(self) -> str:
+        r = self.replanned
+        return (f"{r.loaded.instance.programme.name}: plan against actuals to "
+                f"{r.actuals.as_of.label}")
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.replanned
+        a = r.actuals
+        return {
+            **plan_document(r.loaded, r.solution, r.plan, self.infeasibility),
+            "schema": schema(self.kind),
+            "as_of": a.as_of.label,
+            "as_of_order": [a.as_of.year, a.as_of.last_quarter],
+            "actuals": {"file": a.source, "sha256": a.sha256, "content": a.content},
+            "baseline": {"source": r.baseline.source, "start": r.baseline.start,
+                         "milestones": r.baseline.milestones,
+                         "trajectory": r.baseline.trajectory,
+                         "segment_flows": r.baseline.segment_flows},
+            "notes": r.resumed.notes,
+            "variance": records(r.variance),
+            "milestone_moves": r.moves,
+        }
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        r = self.replanned
+        if r.solution.status != Status.OPTIMAL:
+            return {"variance": r.variance}
+        return {"variance": r.variance, "trajectory": r.plan.trajectory,
+                "periods": r.plan.periods, "flows": r.plan.flows}
+
+    def charts(self) -> dict[str, bytes]:
+        from capplan.report.charts import variance_chart
+
+        r = self.replanned
+        out = {"variance.png": variance_chart(self.title, r.variance)}
+        if r.solution.status == Status.OPTIMAL:
+            out.update(plan_charts(r.loaded, r.plan))
+        return out
+
+
+@dataclass
+class SweepResult:
+    """`capplan sweep`: the spread of the milestones and yearly production over samples of
+    the risk register, each risk's weight, and robust targets."""
+
+    kind: ClassVar[str] = "sweep"
+    loaded: Loaded
+    sweep: Sweep
+    samples: int
+    seed: int
+    workers: int
+    dask: str | None = None
+    solver: tuple[str | None, str | None] = (None, None)
+
+    def verdict(self) -> list[str]:
+        """The sweep in sentences."""
+        from capplan.inputs.schema import expand_terms
+
+        summary = {r["milestone"]: r for r in records(self.sweep.summary)}
+        lines = [f"{name}: P10 {row['P10']}, P50 {row['P50']}, P90 {row['P90']}"
+                 for name, row in summary.items()]
+        deadline = self.loaded.instance.programme.deadline
+        if deadline is not None:
+            share = summary["finish"][f"by {deadline}"]
+            lines.append(f"Probability of finishing by the end of {deadline}: {share:.0%}")
+        if "p95" not in expand_terms(self.loaded.instance.objective.terms):
+            lines.append("p95 is not an objective term: each sample's p95 is that of one of its "
+                         "plans with the same finish and least waiting, and such plans can "
+                         "differ in it by quarters; add p95 to objective.terms to have it "
+                         "optimised")
+        info = self.sweep.robust_info
+        if info:
+            finish = info["implied_finish"]
+            lines.append(
+                f"Targets reached in at least {info['share']:.0%} of the samples (checked: "
+                f"{info['reached_in']:.0%}, per-year level {info['quantile_share']:.0%}) "
+                "finish " + (f"by the end of {finish}" if finish else "beyond the horizon"))
+        return lines
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.sweep
+        summary = {r["milestone"]: r for r in records(s.summary)}
+        return {
+            "schema": schema(self.kind),
+            "instance": str(self.loaded.path), "scenario": self.loaded.scenario,
+            "overrides": self.loaded.overrides, "samples": self.samples, "seed": self.seed,
+            "workers": self.workers, "dask": self.dask, "status": "done",
+            "milestones": {name: row["P50"] for name, row in summary.items()},
+            "summary": records(s.summary), "yearly": records(s.yearly.round(2)),
+            "trajectory": [{"year": int(r["year"]), "completed": round(float(r["P50"]))}
+                           for r in s.yearly.to_dict("records")],
+            "tornado": records(s.tornado),
+            "robust": records(s.robust) if s.robust is not None else None,
+            "robust_info": s.robust_info or None,
+            "plan_milestones": s.deterministic_milestones,
+            "verdict": self.verdict(),
+            "timing": {k: round(v, 3) for k, v in s.timing.items()},
+            "input_sha256": self.loaded.sha256,
+        }
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        s = self.sweep
+        out = {"milestones": s.summary, "yearly": s.yearly.round(1),
+               "tornado": s.tornado.drop(columns="description")}
+        if s.robust is not None:
+            out["robust_targets"] = s.robust.round(2)
+        out.update(fan=s.fan.round(1), samples=s.samples)
+        return out
+
+    def charts(self) -> dict[str, bytes]:
+        from capplan.report.charts import fan_chart, heatmap_chart, tornado_chart
+
+        s, name = self.sweep, self.loaded.instance.programme.name
+        files = {"fan.png": fan_chart(
+            f"{name}: cumulative completions over {self.samples} samples", s.fan,
+            float(self.loaded.instance.scope), self.loaded.instance.programme.deadline)}
+        if len(s.tornado):
+            files["tornado.png"] = tornado_chart(f"{name}: swing of the P50 finish per risk",
+                                                 s.tornado)
+            files["heatmap.png"] = heatmap_chart(f"{name}: risks by likelihood and impact",
+                                                 s.tornado)
+        return files
+
+
+@dataclass
+class ResidentsResult:
+    """`capplan residents`: expected quarters per (pseudonymous) address, their letters, and
+    summaries that name no address."""
+
+    kind: ClassVar[str] = "residents"
+    loaded: Loaded
+    register: Register
+    residents: Residents | None
+    rule: str
+    samples: int
+    seed: int
+    solver: tuple[str | None, str | None] = (None, None)
+
+    @property
+    def status(self) -> str:
+        return "done" if self.residents is not None else "infeasible"
+
+    def to_dict(self) -> dict[str, Any]:
+        reg = self.register
+        doc: dict[str, Any] = {
+            "schema": schema(self.kind), "status": self.status,
+            "instance": str(self.loaded.path), "scenario": self.loaded.scenario,
+            "overrides": self.loaded.overrides, "input_sha256": self.loaded.sha256,
+            "register": {"sha256": reg.sha256, "addresses": len(reg),
+                         "dropped_columns": list(reg.dropped)},
+            "rule": self.rule, "samples": self.samples,
+            "seed": self.seed if self.samples else None,
+        }
+        r = self.residents
+        if r is not None:
+            doc.update({
+                "milestones": r.milestones, "postponement_check": r.check, "notes": r.notes,
+                "segments": records(r.segments), "regions": records(r.regions),
+                "timing": {k: round(v, 3) for k, v in r.timing.items()},
+            })
+        return doc
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        r = self.residents
+        if r is None:
+            return {}
+        table = r.table.drop(columns=[c for c in ("reason_key",) if c in r.table])
+        return {"residents": table, "letters": r.letters, "segments": r.segments,
+                "regions": r.regions}
+
+    def charts(self) -> dict[str, bytes]:
+        return {}
+
+
+@dataclass
+class Validation:
+    """`capplan validate`: the instance checked and its model built, not solved."""
+
+    kind: ClassVar[str] = "validate"
+    loaded: Loaded
+    columns: int
+    rows: int
+    solver: tuple[str | None, str | None] = (None, None)
+
+    def to_dict(self) -> dict[str, Any]:
+        inst = self.loaded.instance
+        return {"schema": schema(self.kind), "status": "valid",
+                "instance": str(self.loaded.path), "name": inst.programme.name,
+                "scenario": self.loaded.scenario, "overrides": self.loaded.overrides,
+                "segments": len(inst.segment), "measures": len(inst.measure),
+                "scope": inst.scope, "columns": self.columns, "rows": self.rows,
+                "input_sha256": self.loaded.sha256}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {}
+
+    def charts(self) -> dict[str, bytes]:
+        return {}
+
+
+@dataclass
+class Reproduction:
+    """`capplan runs reproduce`: a recorded run solved again from its recorded input."""
+
+    kind: ClassVar[str] = "reproduce"
+    run_id: int
+    command: str
+    same: bool
+    differences: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": schema(self.kind), "run": self.run_id, "command": self.command,
+                "identical": self.same, "differences": self.differences}
+
+
+Result = (PlanResult | CompareResult | WhatifResult | ExplainResult | TradeoffResult
+          | EvaluateResult | ReplanResult | SweepResult | ResidentsResult | Validation)
+
+
+def output_files(result: Result) -> dict[str, str | bytes]:
+    """Every file a command writes into `--out`: its tables as CSV and one workbook, its JSON
+    document and its charts (residents: tables and JSON only, no workbook)."""
+    import json
+
+    from capplan.report.files import results_workbook
+
+    doc = result.to_dict()
+    tables = result.tables()
+    files: dict[str, str | bytes] = {f"{name}.csv": frame.to_csv(index=False)
+                                     for name, frame in tables.items()}
+    if isinstance(result, PlanResult | ReplanResult):
+        files = {}
+        plan = result.plan if isinstance(result, PlanResult) else result.replanned.plan
+        if isinstance(result, ReplanResult):
+            files["variance.csv"] = result.replanned.variance.to_csv(index=False)
+        if plan.status == Status.OPTIMAL:
+            from capplan.report.files import capacity_csv, trajectory_csv
+
+            files["trajectory.csv"] = trajectory_csv(plan)
+            files["capacity.csv"] = capacity_csv(plan)
+            files[f"{result.kind}.xlsx"] = results_workbook(tables, front(doc))
+        files["plan.json"] = json.dumps(doc, indent=2) + "\n"
+    elif isinstance(result, ResidentsResult):
+        files[f"{result.kind}.json"] = json.dumps(doc, indent=2) + "\n"
+        return files
+    else:
+        files[f"{result.kind}.json"] = json.dumps(doc, indent=2) + "\n"
+        files[f"{result.kind}.xlsx"] = results_workbook(tables, front(doc))
+    files.update(result.charts())
+    if isinstance(result, SweepResult) and parquet_available():
+        files["samples.parquet"] = result.sweep.samples.to_parquet(index=False)
+    return files
+
+
+def parquet_available() -> bool:
+    """Whether Parquet files can be written (the `parquet` extra: pyarrow)."""
+    import importlib.util
+
+    return importlib.util.find_spec("pyarrow") is not None

@@ -1,0 +1,418 @@
+"""The Python API: one function per command, each returning a typed result.
+
+Notebooks, the command line and the web page call these and nothing deeper. An instance is
+given as a path, a shipped example's name (`"groningen-2024"`) or an already loaded instance
+(`capplan.load(...)`); scenarios and overrides vary it in memory, never by reading the file
+again. Every result has `.to_dict()` (the command's JSON document, `"schema":
+"capplan/<command>/1"`), `.tables()` (pandas DataFrames) and `.charts()` (PNG bytes).
+
+    >>> import capplan
+    >>> result = capplan.plan("toy")
+    >>> result.milestones["finish"]
+    '2027'
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from capplan.errors import InputError
+
+if TYPE_CHECKING:
+    from capplan.inputs.examples import Example
+    from capplan.inputs.load import Loaded
+    from capplan.report.documents import (
+        CompareResult,
+        EvaluateResult,
+        ExplainResult,
+        PlanResult,
+        ReplanResult,
+        Reproduction,
+        ResidentsResult,
+        Result,
+        SweepResult,
+        TradeoffResult,
+        Validation,
+        WhatifResult,
+    )
+
+Progress = Callable[[int], None]
+
+
+def load(instance: str | Path | Loaded, scenario: str | None = None,
+         overrides: Sequence[str] = (), objective: str | Sequence[str] | None = None) -> Loaded:
+    """An instance read once and validated: a TOML file, a filled Excel template or a shipped
+    example's name; with a `[scenarios.NAME]` block, `PATH=VALUE` overrides and objective
+    terms (`"finish,waiting"` or a list) applied in that order. Given a loaded instance,
+    derives the variant in memory (its own overrides first)."""
+    from capplan.inputs.load import Loaded, vary
+    from capplan.inputs.load import load as read
+
+    settings = list(overrides)
+    if objective is not None:
+        terms = ([t.strip() for t in objective.split(",") if t.strip()]
+                 if isinstance(objective, str) else list(objective))
+        settings.append("objective.terms=[" + ", ".join(f'"{t}"' for t in terms) + "]")
+    if isinstance(instance, Loaded):
+        if scenario is None and not settings:
+            return instance
+        return vary(instance, scenario if scenario is not None else instance.scenario,
+                    [*instance.overrides, *settings])
+    return read(instance, scenario, settings)
+
+
+def examples() -> list[Example]:
+    """The shipped example instances, targets and actuals."""
+    from capplan.inputs.examples import examples as shipped
+
+    return shipped()
+
+
+def validate(instance: str | Path | Loaded, *, scenario: str | None = None,
+             overrides: Sequence[str] = ()) -> Validation:
+    """Check an instance (schema, totals, references, risk paths) and build its model without
+    solving it."""
+    from capplan.core.build import build
+    from capplan.inputs.load import check_risk_paths
+    from capplan.report.documents import Validation
+
+    loaded = load(instance, scenario, overrides)
+    check_risk_paths(loaded.raw, loaded.instance, str(loaded.path))
+    built = build(loaded.instance)
+    return Validation(loaded, built.lp.num_col, built.lp.num_row)
+
+
+def plan(instance: str | Path | Loaded, *, scenario: str | None = None,
+         overrides: Sequence[str] = (), objective: str | Sequence[str] | None = None,
+         solver: str = "highs", method: str = "auto", time_limit: float = 600.0) -> PlanResult:
+    """The optimal plan: yearly targets, milestones, capacity, scope; when there is none,
+    the limits that make it infeasible and the nearest feasible alternative."""
+    from capplan.core.backends import Status
+    from capplan.core.results import read_plan
+    from capplan.core.solve import SolverUnavailable
+    from capplan.core.solve import plan as solve
+    from capplan.questions.infeasibility import explain as why_infeasible
+    from capplan.report.documents import PlanResult
+
+    loaded = load(instance, scenario, overrides, objective)
+    try:
+        built, solution = solve(loaded.instance, solver=solver, method=method,
+                                time_limit=time_limit)
+    except SolverUnavailable as exc:
+        raise InputError("--solver", [("", str(exc))]) from None
+    why = None
+    if solution.status == Status.INFEASIBLE:
+        why = why_infeasible(loaded.instance, solution.failed_term, solver)
+    return PlanResult(loaded, built, solution, read_plan(built, solution), why)
+
+
+def compare(instance: str | Path | Loaded, *, scenarios: Sequence[str] = (),
+            vary: Sequence[str] = (), overrides: Sequence[str] = (),
+            solver: str = "highs", time_limit: float = 600.0) -> CompareResult:
+    """Several variants side by side: each scenario (or the instance as is) crossed with the
+    product of the `vary` values (`"measure.M29.mode=out,in"`); milestones, tail, peaks,
+    waiting and the months each is later than the first."""
+    from capplan.questions.compare import summary_table, targets_table
+    from capplan.questions.variants import run, variants
+    from capplan.report.documents import CompareResult
+
+    base = load(instance, None, overrides)
+    outcomes = [run(base, v, solver, time_limit=time_limit)
+                for v in variants(list(scenarios), list(vary))]
+    return CompareResult(base, outcomes, summary_table(outcomes), targets_table(outcomes),
+                         (solver, None))
+
+
+def whatif(instance: str | Path | Loaded, *, add: Sequence[str] = (),
+           raise_: Sequence[str] = (), marginal: bool = False, scenario: str | None = None,
+           overrides: Sequence[str] = (), solver: str = "highs") -> WhatifResult:
+    """What if we add capacity (`add=["execution=+500@2026"]`) or raise a limit
+    (`raise_=["execution.max=3500"]`): the plan with and without, and the months gained on
+    the earliest finish and p95; `marginal`: the same for 100 more units per stage and
+    year."""
+    from capplan.questions.compare import summary_table, targets_table
+    from capplan.questions.variants import Variant, run
+    from capplan.questions.whatif import additions, earliest, gains
+    from capplan.questions.whatif import marginal as marginal_table
+    from capplan.report.documents import WhatifResult
+
+    source = load(instance, scenario, overrides)
+    base = run(source, Variant("without", source.scenario, ()), solver)
+    added = additions(list(add), list(raise_), source.instance)
+    if not added and not marginal:
+        raise InputError("whatif", [("", "give --add, --raise or --marginal")])
+    outcomes = [base]
+    gained = None
+    if added:
+        with_variant = Variant("with", source.scenario, tuple(added))
+        outcomes.append(run(source, with_variant, solver))
+        gained = gains(earliest(source, base.variant, solver),
+                       earliest(source, with_variant, solver))
+    table = marginal_table(source, base, solver) if marginal else None
+    return WhatifResult(source, outcomes, added, gained, summary_table(outcomes),
+                        targets_table(outcomes), table, (solver, None))
+
+
+def explain(instance: str | Path | Loaded, *, scenario: str | None = None,
+            overrides: Sequence[str] = (), solver: str = "highs") -> ExplainResult:
+    """Why the tail: what the last 5% and 1% are made of, what binds there, and the single
+    10% change that shortens it most."""
+    from capplan.core.backends import Status
+    from capplan.questions.explain import explain_tail
+    from capplan.questions.variants import Variant, run
+    from capplan.report.documents import ExplainResult
+
+    source = load(instance, scenario, overrides)
+    base = run(source, Variant("plan", source.scenario, ()), solver)
+    tail = (explain_tail(source, base, solver) if base.solution.status == Status.OPTIMAL
+            else None)
+    return ExplainResult(source, base, tail, (solver, None))
+
+
+def tradeoff(instance: str | Path | Loaded, *, periods: int = 8, stage: str = "execution",
+             scenario: str | None = None, overrides: Sequence[str] = (),
+             solver: str = "highs") -> TradeoffResult:
+    """How much capacity each date needs: for each period from the earliest finish (and p95)
+    to `periods` later, the least peak capacity of `stage` and the least capacity cost."""
+    from capplan.questions.tradeoff import tradeoff as run_tradeoff
+    from capplan.report.documents import TradeoffResult
+
+    loaded = load(instance, scenario, overrides)
+    if stage not in ("engineering", "execution") or getattr(loaded.instance.capacity,
+                                                            stage) is None:
+        raise InputError("--stage", [(stage, "the instance has no such capacity")])
+    table = run_tradeoff(loaded.instance, periods, stage, solver)
+    return TradeoffResult(loaded, stage, table, (solver, None))
+
+
+def evaluate(instance: str | Path | Loaded, targets: str | Path | Mapping[int, int], *,
+             scenario: str | None = None, overrides: Sequence[str] = (),
+             solver: str = "highs") -> EvaluateResult:
+    """Check yearly production targets (a CSV `year,completed`, a shipped targets file's
+    name, or a mapping year -> items): can they be delivered, what they imply, and how far
+    they are from the optimal plan."""
+    from capplan.questions.evaluate import evaluate as run_evaluation
+    from capplan.questions.evaluate import read_targets
+    from capplan.report.documents import EvaluateResult
+
+    loaded = load(instance, scenario, overrides)
+    if isinstance(targets, Mapping):
+        given, source = {int(y): int(v) for y, v in targets.items()}, None
+    else:
+        path = _resolve(targets, "targets")
+        given, source = read_targets(path, loaded.instance), str(path)
+    return EvaluateResult(loaded, source, run_evaluation(loaded.instance, given, solver),
+                          (solver, None))
+
+
+def replan(instance: str | Path | Loaded, actuals: str | Path, as_of: str, *,
+           baseline: int | None = None, ledger: str | Path | None = None,
+           scenario: str | None = None, overrides: Sequence[str] = (),
+           objective: str | Sequence[str] | None = None, solver: str = "highs",
+           time_limit: float = 600.0) -> ReplanResult:
+    """Re-plan the remaining work from actuals up to `as_of` (`"2025"` or `"2025Q2"`) and
+    compare with the plan in force: run `baseline` of the ledger, else the last plan of this
+    instance recorded before the end of `as_of`, else the plan solved now."""
+    from capplan.core.backends import Status
+    from capplan.core.solve import SolverUnavailable
+    from capplan.cycle.actuals import AsOf
+    from capplan.cycle.ledger import ledger_path
+    from capplan.cycle.replan import baseline_of_run, find_baseline
+    from capplan.cycle.replan import replan as run_replan
+    from capplan.cycle.runs import get_run
+    from capplan.questions.infeasibility import explain as why_infeasible
+    from capplan.report.documents import ReplanResult
+
+    loaded = load(instance, scenario, overrides, objective)
+    moment = AsOf.parse(as_of)
+    where = ledger_path(Path(ledger) if ledger is not None else None)
+    base = (baseline_of_run(get_run(where, baseline), loaded) if baseline is not None
+            else find_baseline(where, loaded, moment, solver))
+    try:
+        r = run_replan(loaded, _resolve(actuals, "actuals"), moment, base, solver=solver,
+                       time_limit=time_limit)
+    except SolverUnavailable as exc:
+        raise InputError("--solver", [("", str(exc))]) from None
+    why = None
+    if r.solution.status == Status.INFEASIBLE:
+        why = why_infeasible(r.resumed.instance, r.solution.failed_term, solver)
+    return ReplanResult(r, why)
+
+
+def sweep(instance: str | Path | Loaded, *, samples: int = 1000, seed: int = 7,
+          workers: int | None = None, robust: float | None = None,
+          tornado_samples: int = 100, dask: str | None = None, scenario: str | None = None,
+          overrides: Sequence[str] = (), solver: str = "highs",
+          progress: Progress | None = None) -> SweepResult:
+    """Sample the risk register, plan every sample, and give the spread of the milestones and
+    the yearly production, each risk's weight (tornado), and with `robust` targets reached
+    in at least that share of the samples. `progress(k)` is called as k more plans finish
+    (`sweep_size` gives the total)."""
+    from capplan.inputs.load import check_risk_paths
+    from capplan.report.documents import SweepResult
+    from capplan.uncertainty.sweep import sweep as run_sweep
+
+    loaded = load(instance, scenario, overrides)
+    check_risk_paths(loaded.raw, loaded.instance, str(loaded.path))
+    if not loaded.instance.risk:
+        raise InputError(str(loaded.path), [("risk", "the instance has no [[risk]] blocks to "
+                                                      "sample")])
+    if dask is not None:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise InputError("--dask", [("", "Dask is not installed: pip install "
+                                              "'capplan[dask]'")]) from None
+    count = workers or os.cpu_count() or 1
+    result = run_sweep(loaded, samples, seed, count, dask, robust, tornado_samples, solver,
+                       progress=progress)
+    return SweepResult(loaded, result, samples, seed, count, dask, (solver, None))
+
+
+def sweep_size(instance: Loaded, samples: int, tornado_samples: int) -> int:
+    """How many plans a sweep solves: the samples, and each risk forced off and on in the
+    tornado's samples."""
+    risky = sum(1 for r in instance.instance.risk if r.likelihood > 0)
+    return samples + 2 * risky * min(tornado_samples, samples)
+
+
+def residents(instance: str | Path | Loaded, register: str | Path, *, rule: str = "fifo",
+              postpone: str | Path | None = None, previous: str | Path | None = None,
+              samples: int = 0, seed: int = 7, workers: int | None = None,
+              key_file: str | Path | None = None, allow_columns: Sequence[str] = (),
+              tolerance: float = 0.05, scenario: str | None = None,
+              overrides: Sequence[str] = (), solver: str = "highs",
+              progress: Progress | None = None) -> ResidentsResult:
+    """Expected quarters per address (engineering, execution, completion), a sentence per
+    address in Dutch and English, postponements that delay no one else, and how each window
+    moved since `previous`. Ids are pseudonymised with the key (`key_file` or
+    `$CAPPLAN_PSEUDONYM_KEY`)."""
+    from capplan.inputs.load import check_risk_paths
+    from capplan.report.documents import ResidentsResult
+    from capplan.residents.notices import read_postponements
+    from capplan.residents.notices import residents as run_residents
+    from capplan.residents.register import pseudonym_key, read_register
+    from capplan.residents.schedule import Rule
+
+    key = pseudonym_key(Path(key_file) if key_file is not None else None)
+    loaded = load(instance, scenario, overrides)
+    if samples:
+        check_risk_paths(loaded.raw, loaded.instance, str(loaded.path))
+        if not loaded.instance.risk:
+            raise InputError(str(loaded.path), [("risk", "--samples needs [[risk]] blocks")])
+    reg = read_register(Path(register), loaded.instance, key, list(allow_columns), tolerance)
+    earliest, notes = (read_postponements(Path(postpone), reg, key, loaded.instance.calendar)
+                       if postpone is not None else (None, []))
+    if rule not in ("fifo", "risk"):
+        raise InputError("--rule", [(rule, "expected fifo or risk")])
+    result = run_residents(loaded, reg, cast(Rule, rule), earliest, samples, seed,
+                           workers or os.cpu_count() or 1, None, solver,
+                           Path(previous) if previous is not None else None,
+                           progress=progress)
+    if result is not None:
+        if result.check["later_than_without"]:
+            raise RuntimeError("a postponement made another address later; nothing written")
+        result.notes[:0] = notes
+    return ResidentsResult(loaded, reg, result, rule, samples, seed, (solver, None))
+
+
+def template(from_: str | Path | Loaded | None = None) -> bytes:
+    """An Excel instance template (.xlsx bytes): a sheet per part, headers, units and
+    validation; filled from an instance when given."""
+    from capplan.inputs.workbook import template as make_template
+
+    return make_template(load(from_).instance if from_ is not None else None)
+
+
+def synthetic_register(instance: str | Path | Loaded, *, seed: int = 1,
+                       scenario: str | None = None, overrides: Sequence[str] = ()) -> Any:
+    """A synthetic, pseudonymous address register consistent with the instance (a
+    DataFrame), for demonstrations and tests."""
+    from capplan.residents.register import synthetic
+
+    return synthetic(load(instance, scenario, overrides).instance, seed)
+
+
+def record(result: Result, ledger: str | Path | None = None,
+           command: Sequence[str] | None = None) -> int:
+    """Append a result to the run ledger (SQLite; default `$CAPPLAN_LEDGER` or
+    ./capplan-runs.sqlite) with its input file, and return the run id."""
+    from capplan import __version__
+    from capplan.cycle.ledger import RunInput, ledger_path
+    from capplan.cycle.ledger import record as append
+
+    doc = result.to_dict()
+    loaded = result.loaded
+    name, version = result.solver
+    return append(ledger_path(Path(ledger) if ledger is not None else None), RunInput(
+        command=list(command) if command is not None else ["capplan", *sys.argv[1:]],
+        version=__version__, solver=name, solver_version=version,
+        instance_path=loaded.path, instance_sha256=loaded.sha256, scenario=loaded.scenario,
+        overrides=list(loaded.overrides), status=str(doc.get("status", "done")),
+        objective=dict(doc.get("objective") or {}),
+        milestones=dict(doc.get("milestones") or doc.get("optimal_milestones") or {}),
+        trajectory=list(doc.get("trajectory") or []),
+        capacity=list(doc.get("capacity") or []),
+        document=dict(doc)))
+
+
+def reproduce(run_id: int, ledger: str | Path | None = None) -> Reproduction:
+    """Solve a recorded plan or re-plan again from its recorded input (the instance bytes,
+    and the actuals and baseline of a re-plan) and say whether the trajectory and milestones
+    are identical."""
+    import json
+    import tempfile
+
+    from capplan.cycle.actuals import AsOf
+    from capplan.cycle.ledger import ledger_path
+    from capplan.cycle.replan import Baseline
+    from capplan.cycle.replan import replan as run_replan
+    from capplan.cycle.runs import get_run
+    from capplan.report.documents import Reproduction, plan_document
+
+    where = ledger_path(Path(ledger) if ledger is not None else None)
+    found = get_run(where, run_id)
+    command = json.loads(str(found["command"]))
+    if command[1:2] not in (["plan"], ["replan"]):
+        raise InputError(f"run {run_id}", [("", "reproduce re-solves `plan` and `replan` runs "
+                                                 "only")])
+    document = json.loads(str(found["document"]))
+    suffix = Path(str(found["instance_path"])).suffix
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / f"instance{suffix}"
+        copy.write_bytes(bytes(found["instance_content"]))
+        loaded = load(copy, found["scenario"], json.loads(str(found["overrides"])))
+        method = document["solver"]["method"]
+        if command[1] == "plan":
+            again = plan(loaded, solver=str(found["solver"]), method=method).to_dict()
+        else:
+            actuals = Path(folder) / "actuals.csv"
+            actuals.write_text(document["actuals"]["content"], encoding="utf-8")
+            baseline = Baseline.recorded(document["baseline"]["source"], document["baseline"])
+            r = run_replan(loaded, actuals, AsOf.parse(document["as_of"]), baseline,
+                           solver=str(found["solver"]), method=method)
+            again = plan_document(r.loaded, r.solution, r.plan)
+    differences = []
+    if loaded.sha256 != found["instance_sha256"]:
+        differences.append("the recorded input does not match its hash")
+    if again["trajectory"] != json.loads(str(found["trajectory"])):
+        differences.append("trajectory")
+    if again["milestones"] != json.loads(str(found["milestones"])):
+        differences.append("milestones")
+    return Reproduction(run_id, command[1], not differences, differences)
+
+
+def _resolve(name_or_path: str | Path, kind: str) -> Path:
+    """A file path, or the shipped example of that kind it names."""
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    try:
+        from capplan.inputs.examples import resolve
+    except ImportError:
+        return path
+    return resolve(name_or_path, kind)

@@ -1,0 +1,148 @@
+"""The yearly cycle: replan, and the run ledger (list, show, diff, reproduce, verify)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from capplan.cli.options import (
+    Format,
+    FormatOpt,
+    InstanceArg,
+    LedgerOpt,
+    NoLedgerOpt,
+    ObjectiveOpt,
+    RunIdArg,
+    ScenarioOpt,
+    SetOpt,
+    Solver,
+    SolverOpt,
+    TimeLimitOpt,
+)
+
+
+def replan(
+    instance: InstanceArg,
+    actuals: Annotated[str, typer.Option(help="Actuals CSV: per period up to --as-of and per "
+                                              "segment (or * in total), items that finished "
+                                              "each stage and the work in progress.")],
+    as_of: Annotated[str, typer.Option("--as-of", help="Last realised period: 2025 or "
+                                                       "2025Q2.")],
+    baseline: Annotated[int | None, typer.Option(
+        help="Run id of the plan to compare with; default the last plan of this instance "
+             "recorded before the end of --as-of, else the plan solved now.")] = None,
+    scenario: ScenarioOpt = None,
+    set_: SetOpt = None,
+    objective: ObjectiveOpt = None,
+    solver: SolverOpt = Solver.highs,
+    format: FormatOpt = Format.table,
+    out: Annotated[Path | None, typer.Option(
+        help="Folder for variance.csv, replan.xlsx, variance.png, the plan's CSV, JSON and "
+             "charts.")] = None,
+    time_limit: TimeLimitOpt = 600.0,
+    ledger: LedgerOpt = None,
+    no_ledger: NoLedgerOpt = False,
+) -> None:
+    """Re-plan the remaining work from actuals up to --as-of, and report the variance
+    against the plan."""
+    import sys
+
+    import capplan
+    from capplan.cli.output import err_console, out_console, print_json, record, say, write
+    from capplan.report.terminal import frame_table, render, variance_view
+
+    result = capplan.replan(instance, actuals, as_of, baseline=baseline, ledger=ledger,
+                            scenario=scenario, overrides=set_ or (), objective=objective,
+                            solver=solver.value, time_limit=time_limit)
+    r = result.replanned
+    if out is not None:
+        write(result, out)
+    if format == Format.json:
+        print_json(result)
+    elif format == Format.csv:
+        sys.stdout.write(r.variance.to_csv(index=False))
+    else:
+        say([f"Baseline: {r.baseline.source}"])
+        out_console.print(frame_table(f"{result.title} (items finishing each stage)",
+                                      variance_view(r.variance)))
+        say([line[:1].upper() + line[1:] for line in [*r.moves, *r.resumed.notes]])
+        render(out_console, r.loaded, r.solution, r.plan, result.infeasibility)
+    record(result, ledger, no_ledger)
+    if result.status not in ("optimal", "infeasible"):
+        err_console.print(f"error: the solver ended with {result.status}")
+        raise typer.Exit(1)
+
+
+runs_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                       help="The run ledger: list, show, diff, reproduce and verify recorded "
+                            "runs.")
+
+
+@runs_app.command("list")
+def runs_list(ledger: LedgerOpt = None) -> None:
+    """Every recorded run, oldest first."""
+    from capplan.cli.output import out_console
+    from capplan.cycle.ledger import ledger_path
+    from capplan.cycle.runs import runs_table
+    from capplan.report.terminal import frame_table
+
+    out_console.print(frame_table("runs", runs_table(ledger_path(ledger))))
+
+
+@runs_app.command("show")
+def runs_show(run_id: RunIdArg, ledger: LedgerOpt = None) -> None:
+    """One run: inputs, solver, status and its whole recorded document, as JSON."""
+    import json
+    import sys
+
+    from capplan.cycle.ledger import ledger_path
+    from capplan.cycle.runs import get_run, shown
+
+    sys.stdout.write(json.dumps(shown(get_run(ledger_path(ledger), run_id)), indent=2) + "\n")
+
+
+@runs_app.command("diff")
+def runs_diff(first: RunIdArg, second: RunIdArg, ledger: LedgerOpt = None) -> None:
+    """Two runs side by side: inputs, milestones and yearly trajectory."""
+    from capplan.cli.output import out_console
+    from capplan.cycle.ledger import ledger_path
+    from capplan.cycle.runs import diff_tables, get_run
+    from capplan.report.terminal import frame_table
+
+    path = ledger_path(ledger)
+    inputs, trajectory = diff_tables(get_run(path, first), get_run(path, second))
+    out_console.print(frame_table("inputs and results", inputs))
+    if len(trajectory):
+        out_console.print(frame_table("yearly production", trajectory))
+
+
+@runs_app.command("reproduce")
+def runs_reproduce(run_id: RunIdArg, ledger: LedgerOpt = None) -> None:
+    """Re-solve a recorded plan or re-plan from its recorded input (instance, and actuals and
+    baseline for a re-plan); exit 1 unless the trajectory is identical."""
+    import capplan
+    from capplan.cli.output import say
+
+    result = capplan.reproduce(run_id, ledger)
+    say([f"run {run_id}: " + ("identical trajectory and milestones" if result.same
+                              else "the re-solved trajectory differs")])
+    if not result.same:
+        raise typer.Exit(1)
+
+
+@runs_app.command("verify")
+def runs_verify(ledger: LedgerOpt = None) -> None:
+    """Recompute the hash chain; exit 1 and name the first broken record if any."""
+    from capplan.cli.output import say
+    from capplan.cycle.ledger import ledger_path, verify
+    from capplan.cycle.runs import existing
+
+    path = existing(ledger_path(ledger))
+    checked, broken, why = verify(path)
+    if broken is None:
+        say([f"{path}: {checked} records, chain intact"])
+        return
+    say([f"{path}: record {broken} is broken: {why}"])
+    raise typer.Exit(1)

@@ -1,0 +1,72 @@
+"""Options shared by the commands, declared once (typer annotations; nothing heavy imported)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Solver(StrEnum):
+    highs = "highs"
+    cbc = "cbc"
+    glop = "glop"
+    scip = "scip"
+
+
+class Method(StrEnum):
+    auto = "auto"
+    search = "search"
+    milp = "milp"
+
+
+class Rule(StrEnum):
+    fifo = "fifo"
+    risk = "risk"
+
+
+InstanceArg = Annotated[
+    str, typer.Argument(help="Instance: a TOML file (format v1), a filled .xlsx template, or "
+                             "the name of a shipped example (see `capplan examples`).",
+                        metavar="INSTANCE")
+]
+ScenarioOpt = Annotated[
+    str | None, typer.Option("--scenario", "-s", help="A [scenarios.NAME] block to apply.")
+]
+ScenariosOpt = Annotated[
+    list[str] | None, typer.Option("--scenario", "-s", help="A scenario (repeatable).")
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override PATH=VALUE, e.g. capacity.execution.max=3500 "
+                               "(repeatable; segment names may be globs)."),
+]
+ObjectiveOpt = Annotated[
+    str | None, typer.Option(help="Lexicographic terms, e.g. finish,waiting or tail,cost.")
+]
+SolverOpt = Annotated[Solver, typer.Option(help="Solver backend.")]
+MethodOpt = Annotated[
+    Method, typer.Option(help="search: LP search over milestones and enumerated scope "
+                              "choices; milp: one MILP; auto: search unless many choices.")
+]
+TimeLimitOpt = Annotated[float, typer.Option(min=0.1, help="Seconds each solve may take.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+OutOpt = Annotated[
+    Path | None, typer.Option(help="Folder for the tables (CSV and one .xlsx workbook), the "
+                                   "JSON document and the charts (PNG).")
+]
+LedgerOpt = Annotated[
+    Path | None,
+    typer.Option("--ledger", help="Run ledger (SQLite); default $CAPPLAN_LEDGER or "
+                                  "./capplan-runs.sqlite."),
+]
+NoLedgerOpt = Annotated[bool, typer.Option("--no-ledger", help="Do not record this run.")]
+RunIdArg = Annotated[int, typer.Argument(help="Run id.")]

@@ -1,0 +1,88 @@
+"""Emit a command's result (terminal tables, JSON or CSV, files in `--out`) and record it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from capplan.cli.options import Format
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from capplan.report.documents import Result
+
+out_console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def emit(result: Result, format: Format, out: Path | None, *, main_table: str | None = None,
+         side_by_side: str | None = None, hide: Sequence[str] = (),
+         lines: Sequence[str] = ()) -> None:
+    """Write the result's files into `out`, then print it: its JSON document, its main table
+    as CSV, or its tables in the terminal (`side_by_side`: a column whose values head the
+    main table's columns; tables in `hide` go to files only) followed by `lines`."""
+    from capplan.report.terminal import frame_table, transposed
+
+    if out is not None:
+        write(result, out)
+    if format == Format.json:
+        print_json(result)
+        return
+    tables = result.tables()
+    if format == Format.csv:
+        frame = tables[main_table or next(iter(tables))]
+        sys.stdout.write(frame.to_csv(index=False))
+        return
+    for name, table in tables.items():
+        if name in hide:
+            continue
+        shown: pd.DataFrame = transposed(table, side_by_side) if (
+            name == main_table and side_by_side) else table
+        out_console.print(frame_table(f"{result.kind}: {name.replace('_', ' ')}", shown))
+    say(lines)
+
+
+def write(result: Result, out: Path) -> None:
+    """Every file of the result into `out`, all or nothing."""
+    from capplan.report.documents import output_files
+    from capplan.report.files import write_files
+
+    write_files(out, output_files(result))
+
+
+def print_json(result: Result) -> None:
+    """The result's JSON document on standard output."""
+    sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+
+
+def say(lines: Sequence[str]) -> None:
+    """Plain sentences on standard output (no markup)."""
+    for line in lines:
+        out_console.print(line, markup=False)
+
+
+def record(result: Result, ledger: Path | None, no_ledger: bool) -> None:
+    """Append the run to the ledger (unless --no-ledger); exit 1 if it cannot be recorded."""
+    if no_ledger:
+        return
+    import sqlite3
+
+    import typer
+
+    from capplan.api import record as append
+    from capplan.cycle.ledger import ledger_path
+
+    path = ledger_path(ledger)
+    try:
+        run_id = append(result, path)
+    except (OSError, sqlite3.Error) as exc:
+        err_console.print(f"error: could not record the run in {path}: {exc} "
+                          "(use --ledger PATH or --no-ledger)", markup=False)
+        raise typer.Exit(1) from None
+    err_console.print(f"recorded as run {run_id} in {path}", style="dim")

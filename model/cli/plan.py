@@ -1,0 +1,112 @@
+"""Commands of the core: plan, validate, template, examples."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from capplan.cli.options import (
+    Format,
+    FormatOpt,
+    InstanceArg,
+    LedgerOpt,
+    Method,
+    MethodOpt,
+    NoLedgerOpt,
+    ObjectiveOpt,
+    ScenarioOpt,
+    SetOpt,
+    Solver,
+    SolverOpt,
+    TimeLimitOpt,
+)
+
+
+def plan(
+    instance: InstanceArg,
+    scenario: ScenarioOpt = None,
+    set_: SetOpt = None,
+    objective: ObjectiveOpt = None,
+    solver: SolverOpt = Solver.highs,
+    method: MethodOpt = Method.auto,
+    format: FormatOpt = Format.table,
+    out: Annotated[Path | None, typer.Option(
+        help="Folder for trajectory.csv, capacity.csv, plan.json, plan.xlsx and the charts.")
+    ] = None,
+    strict: Annotated[bool, typer.Option(help="Exit 3 when the plan is infeasible.")] = False,
+    time_limit: TimeLimitOpt = 600.0,
+    ledger: LedgerOpt = None,
+    no_ledger: NoLedgerOpt = False,
+) -> None:
+    """Solve an instance and print the optimal target trajectory."""
+    import capplan
+    from capplan.cli.output import err_console, out_console, print_json, record, write
+    from capplan.report.files import trajectory_csv
+    from capplan.report.terminal import render
+
+    result = capplan.plan(instance, scenario=scenario, overrides=set_ or (),
+                          objective=objective, solver=solver.value, method=method.value,
+                          time_limit=time_limit)
+    if out is not None:
+        write(result, out)
+    optimal = result.status == "optimal"
+    if format == Format.json:
+        print_json(result)
+    elif format == Format.csv and optimal:
+        sys.stdout.write(trajectory_csv(result.plan))
+    else:
+        render(out_console, result.loaded, result.solution, result.plan, result.infeasibility)
+    record(result, ledger, no_ledger)
+    if result.status == "infeasible" and strict:
+        raise typer.Exit(3)
+    if result.status not in ("optimal", "infeasible"):
+        err_console.print(f"error: the solver ended with {result.status}")
+        raise typer.Exit(1)
+
+
+def validate(instance: InstanceArg, scenario: ScenarioOpt = None, set_: SetOpt = None) -> None:
+    """Check an instance (schema, totals, references, risk paths) and build its model, without
+    solving."""
+    import capplan
+    from capplan.cli.output import out_console
+    from capplan.report.terminal import summary
+
+    result = capplan.validate(instance, scenario=scenario, overrides=set_ or ())
+    summary(out_console, result.loaded, result.columns, result.rows)
+
+
+def template(
+    workbook: Annotated[Path, typer.Argument(help="The .xlsx file to write.")],
+    from_: Annotated[
+        str | None, typer.Option("--from", help="Fill it from this instance.")
+    ] = None,
+) -> None:
+    """Write an Excel instance template: a sheet per part, headers, units, validation."""
+    import capplan
+    from capplan.cli.output import out_console
+    from capplan.errors import InputError
+    from capplan.report.files import write_files
+
+    if workbook.suffix.lower() != ".xlsx":
+        raise InputError(str(workbook), [("", "the template must be an .xlsx file")])
+    content = capplan.template(from_)
+    write_files(workbook.parent if str(workbook.parent) else Path("."),
+                {workbook.name: content})
+    out_console.print(f"wrote {workbook}" + (f" (filled from {from_})" if from_ else ""),
+                      markup=False)
+
+
+def examples() -> None:
+    """The shipped examples: instances, targets and actuals, usable by name."""
+    import pandas as pd
+
+    import capplan
+    from capplan.cli.output import out_console
+    from capplan.report.terminal import frame_table
+
+    rows = [{"name": e.name, "kind": e.kind, "description": e.description}
+            for e in capplan.examples()]
+    out_console.print(frame_table("shipped examples", pd.DataFrame(rows)))

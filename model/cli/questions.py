@@ -1,0 +1,144 @@
+"""The planners' questions: compare, whatif, explain, tradeoff, evaluate."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from capplan.cli.options import (
+    Format,
+    FormatOpt,
+    InstanceArg,
+    LedgerOpt,
+    NoLedgerOpt,
+    OutOpt,
+    ScenarioOpt,
+    ScenariosOpt,
+    SetOpt,
+    Solver,
+    SolverOpt,
+)
+
+
+def compare(
+    instance: InstanceArg,
+    scenario: ScenariosOpt = None,
+    vary: Annotated[
+        list[str] | None,
+        typer.Option(help="PATH=V1,V2,... (repeatable; the product of the values is solved)."),
+    ] = None,
+    set_: SetOpt = None,
+    solver: SolverOpt = Solver.highs,
+    format: FormatOpt = Format.table,
+    out: OutOpt = None,
+    ledger: LedgerOpt = None,
+    no_ledger: NoLedgerOpt = False,
+) -> None:
+    """Solve several variants and compare milestones, tail, peaks and yearly targets."""
+    import capplan
+    from capplan.cli.output import emit, record
+
+    result = capplan.compare(instance, scenarios=scenario or (), vary=vary or (),
+                             overrides=set_ or (), solver=solver.value)
+    emit(result, format, out, main_table="comparison", side_by_side="variant")
+    record(result, ledger, no_ledger)
+
+
+def whatif(
+    instance: InstanceArg,
+    add: Annotated[
+        list[str] | None,
+        typer.Option(help="STAGE=+AMOUNT@YEAR: capacity given from YEAR on (repeatable)."),
+    ] = None,
+    raise_: Annotated[
+        list[str] | None,
+        typer.Option("--raise", help="STAGE.LIMIT=VALUE, e.g. execution.max=3500 (repeatable)."),
+    ] = None,
+    marginal: Annotated[
+        bool, typer.Option(help="Gains of 100 more units per stage and year.")
+    ] = False,
+    scenario: ScenarioOpt = None,
+    set_: SetOpt = None,
+    solver: SolverOpt = Solver.highs,
+    format: FormatOpt = Format.table,
+    out: OutOpt = None,
+    ledger: LedgerOpt = None,
+    no_ledger: NoLedgerOpt = False,
+) -> None:
+    """What if we add capacity: the plan with and without, and the months gained."""
+    import capplan
+    from capplan.cli.output import emit, record
+
+    result = capplan.whatif(instance, add=add or (), raise_=raise_ or (), marginal=marginal,
+                            scenario=scenario, overrides=set_ or (), solver=solver.value)
+    emit(result, format, out, main_table="comparison", side_by_side="variant",
+         lines=result.sentences())
+    record(result, ledger, no_ledger)
+
+
+def explain(
+    instance: InstanceArg,
+    scenario: ScenarioOpt = None,
+    set_: SetOpt = None,
+    solver: SolverOpt = Solver.highs,
+    format: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """Why the tail: what the last 5% and 1% are made of, what binds there, and the single
+    change that shortens it most."""
+    import capplan
+    from capplan.cli.output import emit, say
+
+    result = capplan.explain(instance, scenario=scenario, overrides=set_ or (),
+                             solver=solver.value)
+    if result.tail is None:
+        say(result.sentences())
+        return
+    emit(result, format, out, main_table="segments", lines=result.sentences())
+
+
+def tradeoff(
+    instance: InstanceArg,
+    periods: Annotated[
+        int, typer.Option(min=0, max=40, help="How many periods past the earliest date.")
+    ] = 8,
+    stage: Annotated[str, typer.Option(help="The stage whose peak capacity is minimised.")]
+    = "execution",
+    scenario: ScenarioOpt = None,
+    set_: SetOpt = None,
+    solver: SolverOpt = Solver.highs,
+    format: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """How much capacity each finish date needs: for each date from the earliest to PERIODS
+    later, the least peak capacity and the least capacity cost that reach it."""
+    import capplan
+    from capplan.cli.output import emit
+
+    result = capplan.tradeoff(instance, periods=periods, stage=stage, scenario=scenario,
+                              overrides=set_ or (), solver=solver.value)
+    emit(result, format, out, main_table="tradeoff")
+
+
+def evaluate(
+    instance: InstanceArg,
+    targets: Annotated[str, typer.Option(
+        help="CSV with columns year,completed, or a shipped targets file's name.")],
+    scenario: ScenarioOpt = None,
+    set_: SetOpt = None,
+    solver: SolverOpt = Solver.highs,
+    format: FormatOpt = Format.table,
+    out: OutOpt = None,
+    ledger: LedgerOpt = None,
+    no_ledger: NoLedgerOpt = False,
+) -> None:
+    """Check given yearly production targets: can they be delivered, what do they imply, and
+    how far are they from the optimal plan."""
+    import capplan
+    from capplan.cli.output import emit, record
+
+    result = capplan.evaluate(instance, targets, scenario=scenario, overrides=set_ or (),
+                              solver=solver.value)
+    emit(result, format, out, main_table="targets", lines=result.sentences())
+    record(result, ledger, no_ledger)
