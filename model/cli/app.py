@@ -26,14 +26,16 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,
     help="Multi-year capacity planning: the optimal yearly production and capacity trajectory.",
 )
 
 
 @app.callback()
-def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                       help="Print the version and exit.")) -> None:
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
     """Multi-year capacity planning: the optimal yearly production and capacity trajectory."""
 
 
@@ -55,8 +57,7 @@ app.add_typer(cycle.runs_app, name="runs")
 app.command()(uncertainty.sweep)
 # --- residents ---
 app.command()(residents.residents)
-register_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
-                           help="Address registers.")
+register_app = typer.Typer(no_args_is_help=True, help="Address registers.")
 register_app.command("synth")(residents.register_synth)
 app.add_typer(register_app, name="register")
 

@@ -25,22 +25,39 @@ from capplan.cli.options import (
 
 def replan(
     instance: InstanceArg,
-    actuals: Annotated[str, typer.Option(help="Actuals CSV: per period up to --as-of and per "
-                                              "segment (or * in total), items that finished "
-                                              "each stage and the work in progress.")],
-    as_of: Annotated[str, typer.Option("--as-of", help="Last realised period: 2025 or "
-                                                       "2025Q2.")],
-    baseline: Annotated[int | None, typer.Option(
-        help="Run id of the plan to compare with; default the last plan of this instance "
-             "recorded before the end of --as-of, else the plan solved now.")] = None,
+    actuals: Annotated[
+        str,
+        typer.Option(
+            metavar="FILE",
+            help="Actuals CSV: per period up to --as-of and per "
+            "segment (or * in total), items that finished "
+            "each stage and the work in progress.",
+        ),
+    ],
+    as_of: Annotated[
+        str, typer.Option("--as-of", metavar="PERIOD", help="Last realised period: 2025 or 2025Q2.")
+    ],
+    baseline: Annotated[
+        int | None,
+        typer.Option(
+            metavar="RUN",
+            help="Run id of the plan to compare with; default the last plan of this instance "
+            "recorded before the end of --as-of, else the plan solved now.",
+        ),
+    ] = None,
     scenario: ScenarioOpt = None,
     set_: SetOpt = None,
     objective: ObjectiveOpt = None,
     solver: SolverOpt = Solver.highs,
     format: FormatOpt = Format.table,
-    out: Annotated[Path | None, typer.Option(
-        help="Folder for variance.csv, replan.xlsx, variance.png, the plan's CSV, JSON and "
-             "charts.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="Folder for variance.csv, replan.xlsx, variance.png, the plan's CSV, JSON and "
+            "charts.",
+        ),
+    ] = None,
     time_limit: TimeLimitOpt = 600.0,
     ledger: LedgerOpt = None,
     no_ledger: NoLedgerOpt = False,
@@ -53,9 +70,18 @@ def replan(
     from capplan.cli.output import err_console, out_console, print_json, record, say, write
     from capplan.report.terminal import frame_table, render, variance_view
 
-    result = capplan.replan(instance, actuals, as_of, baseline=baseline, ledger=ledger,
-                            scenario=scenario, overrides=set_ or (), objective=objective,
-                            solver=solver.value, time_limit=time_limit)
+    result = capplan.replan(
+        instance,
+        actuals,
+        as_of,
+        baseline=baseline,
+        ledger=ledger,
+        scenario=scenario,
+        overrides=set_ or (),
+        objective=objective,
+        solver=solver.value,
+        time_limit=time_limit,
+    )
     r = result.replanned
     if out is not None:
         write(result, out)
@@ -65,8 +91,9 @@ def replan(
         sys.stdout.write(r.variance.to_csv(index=False))
     else:
         say([f"Baseline: {r.baseline.source}"])
-        out_console.print(frame_table(f"{result.title} (items finishing each stage)",
-                                      variance_view(r.variance)))
+        out_console.print(
+            frame_table(f"{result.title} (items finishing each stage)", variance_view(r.variance))
+        )
         say([line[:1].upper() + line[1:] for line in [*r.moves, *r.resumed.notes]])
         render(out_console, r.loaded, r.solution, r.plan, result.infeasibility)
     record(result, ledger, no_ledger)
@@ -75,9 +102,10 @@ def replan(
         raise typer.Exit(1)
 
 
-runs_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
-                       help="The run ledger: list, show, diff, reproduce and verify recorded "
-                            "runs.")
+runs_app = typer.Typer(
+    no_args_is_help=True,
+    help="The run ledger: list, show, diff, reproduce and verify recorded runs.",
+)
 
 
 @runs_app.command("list")
@@ -126,8 +154,16 @@ def runs_reproduce(run_id: RunIdArg, ledger: LedgerOpt = None) -> None:
     from capplan.cli.output import say
 
     result = capplan.reproduce(run_id, ledger)
-    say([f"run {run_id}: " + ("identical trajectory and milestones" if result.same
-                              else "the re-solved trajectory differs")])
+    say(
+        [
+            f"run {run_id}: "
+            + (
+                "identical trajectory and milestones"
+                if result.same
+                else "the re-solved trajectory differs"
+            )
+        ]
+    )
     if not result.same:
         raise typer.Exit(1)
 

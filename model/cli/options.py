@@ -34,39 +34,61 @@ class Rule(StrEnum):
 
 
 InstanceArg = Annotated[
-    str, typer.Argument(help="Instance: a TOML file (format v1), a filled .xlsx template, or "
-                             "the name of a shipped example (see `capplan examples`).",
-                        metavar="INSTANCE")
+    str,
+    typer.Argument(
+        help="Instance: a TOML file (format v1), a filled .xlsx template, or "
+        "the name of a shipped example (see `capplan examples`)."
+    ),
 ]
 ScenarioOpt = Annotated[
-    str | None, typer.Option("--scenario", "-s", help="A [scenarios.NAME] block to apply.")
+    str | None,
+    typer.Option("--scenario", "-s", metavar="NAME", help="A \\[scenarios.NAME] block to apply."),
 ]
 ScenariosOpt = Annotated[
-    list[str] | None, typer.Option("--scenario", "-s", help="A scenario (repeatable).")
+    list[str] | None,
+    typer.Option("--scenario", "-s", metavar="NAME", help="A scenario (repeatable)."),
 ]
 SetOpt = Annotated[
     list[str] | None,
-    typer.Option("--set", help="Override PATH=VALUE, e.g. capacity.execution.max=3500 "
-                               "(repeatable; segment names may be globs)."),
+    typer.Option(
+        "--set",
+        metavar="PATH=VALUE",
+        help="Override PATH=VALUE, e.g. measure.M29.mode=in "
+        "(repeatable; segment names may be globs).",
+    ),
 ]
 ObjectiveOpt = Annotated[
-    str | None, typer.Option(help="Lexicographic terms, e.g. finish,waiting or tail,cost.")
+    str | None,
+    typer.Option(metavar="TERMS", help="Lexicographic terms, e.g. finish,waiting or tail,cost."),
 ]
 SolverOpt = Annotated[Solver, typer.Option(help="Solver backend.")]
 MethodOpt = Annotated[
-    Method, typer.Option(help="search: LP search over milestones and enumerated scope "
-                              "choices; milp: one MILP; auto: search unless many choices.")
+    Method,
+    typer.Option(
+        help="search: LP search over milestones and enumerated scope "
+        "choices; milp: one MILP; auto: search unless many choices."
+    ),
 ]
-TimeLimitOpt = Annotated[float, typer.Option(min=0.1, help="Seconds each solve may take.")]
+TimeLimitOpt = Annotated[
+    float, typer.Option(metavar="SECONDS", min=0.1, help="Seconds each solve may take.")
+]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 OutOpt = Annotated[
-    Path | None, typer.Option(help="Folder for the tables (CSV and one .xlsx workbook), the "
-                                   "JSON document and the charts (PNG).")
+    Path | None,
+    typer.Option(
+        metavar="DIR",
+        help="Folder for the tables (CSV and one .xlsx workbook), the "
+        "JSON document and the charts (PNG).",
+    ),
 ]
 LedgerOpt = Annotated[
     Path | None,
-    typer.Option("--ledger", help="Run ledger (SQLite); default $CAPPLAN_LEDGER or "
-                                  "./capplan-runs.sqlite."),
+    typer.Option(
+        "--ledger",
+        metavar="PATH",
+        help="Run ledger (SQLite); default $CAPPLAN_LEDGER, else capplan-runs.sqlite "
+        "in the current folder.",
+    ),
 ]
 NoLedgerOpt = Annotated[bool, typer.Option("--no-ledger", help="Do not record this run.")]
 RunIdArg = Annotated[int, typer.Argument(help="Run id.")]

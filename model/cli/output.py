@@ -21,9 +21,16 @@ out_console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def emit(result: Result, format: Format, out: Path | None, *, main_table: str | None = None,
-         side_by_side: str | None = None, hide: Sequence[str] = (),
-         lines: Sequence[str] = ()) -> None:
+def emit(
+    result: Result,
+    format: Format,
+    out: Path | None,
+    *,
+    main_table: str | None = None,
+    side_by_side: str | None = None,
+    hide: Sequence[str] = (),
+    lines: Sequence[str] = (),
+) -> None:
     """Write the result's files into `out`, then print it: its JSON document, its main table
     as CSV, or its tables in the terminal (`side_by_side`: a column whose values head the
     main table's columns; tables in `hide` go to files only) followed by `lines`."""
@@ -42,8 +49,9 @@ def emit(result: Result, format: Format, out: Path | None, *, main_table: str | 
     for name, table in tables.items():
         if name in hide:
             continue
-        shown: pd.DataFrame = transposed(table, side_by_side) if (
-            name == main_table and side_by_side) else table
+        shown: pd.DataFrame = (
+            transposed(table, side_by_side) if (name == main_table and side_by_side) else table
+        )
         out_console.print(frame_table(f"{result.kind}: {name.replace('_', ' ')}", shown))
     say(lines)
 
@@ -82,7 +90,9 @@ def record(result: Result, ledger: Path | None, no_ledger: bool) -> None:
     try:
         run_id = append(result, path)
     except (OSError, sqlite3.Error) as exc:
-        err_console.print(f"error: could not record the run in {path}: {exc} "
-                          "(use --ledger PATH or --no-ledger)", markup=False)
+        err_console.print(
+            f"error: could not record the run in {path}: {exc} (use --ledger PATH or --no-ledger)",
+            markup=False,
+        )
         raise typer.Exit(1) from None
     err_console.print(f"recorded as run {run_id} in {path}", style="dim")

@@ -33,8 +33,12 @@ def plan(
     solver: SolverOpt = Solver.highs,
     method: MethodOpt = Method.auto,
     format: FormatOpt = Format.table,
-    out: Annotated[Path | None, typer.Option(
-        help="Folder for trajectory.csv, capacity.csv, plan.json, plan.xlsx and the charts.")
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="Folder for trajectory.csv, capacity.csv, plan.json, plan.xlsx and the charts.",
+        ),
     ] = None,
     strict: Annotated[bool, typer.Option(help="Exit 3 when the plan is infeasible.")] = False,
     time_limit: TimeLimitOpt = 600.0,
@@ -47,9 +51,15 @@ def plan(
     from capplan.report.files import trajectory_csv
     from capplan.report.terminal import render
 
-    result = capplan.plan(instance, scenario=scenario, overrides=set_ or (),
-                          objective=objective, solver=solver.value, method=method.value,
-                          time_limit=time_limit)
+    result = capplan.plan(
+        instance,
+        scenario=scenario,
+        overrides=set_ or (),
+        objective=objective,
+        solver=solver.value,
+        method=method.value,
+        time_limit=time_limit,
+    )
     if out is not None:
         write(result, out)
     optimal = result.status == "optimal"
@@ -81,7 +91,7 @@ def validate(instance: InstanceArg, scenario: ScenarioOpt = None, set_: SetOpt =
 def template(
     workbook: Annotated[Path, typer.Argument(help="The .xlsx file to write.")],
     from_: Annotated[
-        str | None, typer.Option("--from", help="Fill it from this instance.")
+        str | None, typer.Option("--from", metavar="INSTANCE", help="Fill it from this instance.")
     ] = None,
 ) -> None:
     """Write an Excel instance template: a sheet per part, headers, units, validation."""
@@ -93,10 +103,10 @@ def template(
     if workbook.suffix.lower() != ".xlsx":
         raise InputError(str(workbook), [("", "the template must be an .xlsx file")])
     content = capplan.template(from_)
-    write_files(workbook.parent if str(workbook.parent) else Path("."),
-                {workbook.name: content})
-    out_console.print(f"wrote {workbook}" + (f" (filled from {from_})" if from_ else ""),
-                      markup=False)
+    write_files(workbook.parent if str(workbook.parent) else Path("."), {workbook.name: content})
+    out_console.print(
+        f"wrote {workbook}" + (f" (filled from {from_})" if from_ else ""), markup=False
+    )
 
 
 def examples() -> None:
@@ -107,6 +117,7 @@ def examples() -> None:
     from capplan.cli.output import out_console
     from capplan.report.terminal import frame_table
 
-    rows = [{"name": e.name, "kind": e.kind, "description": e.description}
-            for e in capplan.examples()]
+    rows = [
+        {"name": e.name, "kind": e.kind, "description": e.description} for e in capplan.examples()
+    ]
     out_console.print(frame_table("shipped examples", pd.DataFrame(rows)))

@@ -26,7 +26,10 @@ def compare(
     scenario: ScenariosOpt = None,
     vary: Annotated[
         list[str] | None,
-        typer.Option(help="PATH=V1,V2,... (repeatable; the product of the values is solved)."),
+        typer.Option(
+            metavar="PATH=V1,V2",
+            help="PATH=V1,V2,... (repeatable; the product of the values is solved).",
+        ),
     ] = None,
     set_: SetOpt = None,
     solver: SolverOpt = Solver.highs,
@@ -39,8 +42,13 @@ def compare(
     import capplan
     from capplan.cli.output import emit, record
 
-    result = capplan.compare(instance, scenarios=scenario or (), vary=vary or (),
-                             overrides=set_ or (), solver=solver.value)
+    result = capplan.compare(
+        instance,
+        scenarios=scenario or (),
+        vary=vary or (),
+        overrides=set_ or (),
+        solver=solver.value,
+    )
     emit(result, format, out, main_table="comparison", side_by_side="variant")
     record(result, ledger, no_ledger)
 
@@ -49,11 +57,18 @@ def whatif(
     instance: InstanceArg,
     add: Annotated[
         list[str] | None,
-        typer.Option(help="STAGE=+AMOUNT@YEAR: capacity given from YEAR on (repeatable)."),
+        typer.Option(
+            metavar="STAGE=+N@YEAR",
+            help="STAGE=+AMOUNT@YEAR: capacity given from YEAR on (repeatable).",
+        ),
     ] = None,
     raise_: Annotated[
         list[str] | None,
-        typer.Option("--raise", help="STAGE.LIMIT=VALUE, e.g. execution.max=3500 (repeatable)."),
+        typer.Option(
+            "--raise",
+            metavar="STAGE.LIMIT=N",
+            help="STAGE.LIMIT=VALUE, e.g. execution.max=3500 (repeatable).",
+        ),
     ] = None,
     marginal: Annotated[
         bool, typer.Option(help="Gains of 100 more units per stage and year.")
@@ -70,10 +85,23 @@ def whatif(
     import capplan
     from capplan.cli.output import emit, record
 
-    result = capplan.whatif(instance, add=add or (), raise_=raise_ or (), marginal=marginal,
-                            scenario=scenario, overrides=set_ or (), solver=solver.value)
-    emit(result, format, out, main_table="comparison", side_by_side="variant",
-         lines=result.sentences())
+    result = capplan.whatif(
+        instance,
+        add=add or (),
+        raise_=raise_ or (),
+        marginal=marginal,
+        scenario=scenario,
+        overrides=set_ or (),
+        solver=solver.value,
+    )
+    emit(
+        result,
+        format,
+        out,
+        main_table="comparison",
+        side_by_side="variant",
+        lines=result.sentences(),
+    )
     record(result, ledger, no_ledger)
 
 
@@ -90,8 +118,7 @@ def explain(
     import capplan
     from capplan.cli.output import emit, say
 
-    result = capplan.explain(instance, scenario=scenario, overrides=set_ or (),
-                             solver=solver.value)
+    result = capplan.explain(instance, scenario=scenario, overrides=set_ or (), solver=solver.value)
     if result.tail is None:
         say(result.sentences())
         return
@@ -101,10 +128,12 @@ def explain(
 def tradeoff(
     instance: InstanceArg,
     periods: Annotated[
-        int, typer.Option(min=0, max=40, help="How many periods past the earliest date.")
+        int,
+        typer.Option(metavar="N", min=0, max=40, help="How many periods past the earliest date."),
     ] = 8,
-    stage: Annotated[str, typer.Option(help="The stage whose peak capacity is minimised.")]
-    = "execution",
+    stage: Annotated[
+        str, typer.Option(metavar="STAGE", help="The stage whose peak capacity is minimised.")
+    ] = "execution",
     scenario: ScenarioOpt = None,
     set_: SetOpt = None,
     solver: SolverOpt = Solver.highs,
@@ -116,15 +145,26 @@ def tradeoff(
     import capplan
     from capplan.cli.output import emit
 
-    result = capplan.tradeoff(instance, periods=periods, stage=stage, scenario=scenario,
-                              overrides=set_ or (), solver=solver.value)
+    result = capplan.tradeoff(
+        instance,
+        periods=periods,
+        stage=stage,
+        scenario=scenario,
+        overrides=set_ or (),
+        solver=solver.value,
+    )
     emit(result, format, out, main_table="tradeoff")
 
 
 def evaluate(
     instance: InstanceArg,
-    targets: Annotated[str, typer.Option(
-        help="CSV with columns year,completed, or a shipped targets file's name.")],
+    targets: Annotated[
+        str,
+        typer.Option(
+            metavar="FILE",
+            help="CSV with columns year,completed, or a shipped targets file's name.",
+        ),
+    ],
     scenario: ScenarioOpt = None,
     set_: SetOpt = None,
     solver: SolverOpt = Solver.highs,
@@ -138,7 +178,8 @@ def evaluate(
     import capplan
     from capplan.cli.output import emit, record
 
-    result = capplan.evaluate(instance, targets, scenario=scenario, overrides=set_ or (),
-                              solver=solver.value)
+    result = capplan.evaluate(
+        instance, targets, scenario=scenario, overrides=set_ or (), solver=solver.value
+    )
     emit(result, format, out, main_table="targets", lines=result.sentences())
     record(result, ledger, no_ledger)

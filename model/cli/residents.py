@@ -23,35 +23,83 @@ from capplan.cli.options import (
 
 def residents(
     instance: InstanceArg,
-    register: Annotated[Path, typer.Option(
-        help="Address register: CSV or .xlsx with id,segment,stage,since[,risk_class].")],
-    out: Annotated[Path, typer.Option(
-        help="Folder for residents.csv, letters.csv, segments.csv, regions.csv and "
-             "residents.json.")],
+    register: Annotated[
+        Path,
+        typer.Option(
+            metavar="FILE",
+            help="Address register: CSV or .xlsx with columns id, segment, stage, since "
+            "and optionally risk_class.",
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            metavar="DIR",
+            help="Folder for residents.csv, letters.csv, segments.csv, regions.csv and "
+            "residents.json.",
+        ),
+    ],
     scenario: ScenarioOpt = None,
     set_: SetOpt = None,
-    rule: Annotated[Rule, typer.Option(
-        help="Queue order: fifo (longest waiting first) or risk (highest risk class first).")
+    rule: Annotated[
+        Rule,
+        typer.Option(
+            help="Queue order: fifo (longest waiting first) or risk (highest risk class first)."
+        ),
     ] = Rule.fifo,
-    postpone: Annotated[Path | None, typer.Option(
-        help="CSV or .xlsx with id,earliest: residents who want their works to start no "
-             "sooner than a quarter.")] = None,
-    previous: Annotated[Path | None, typer.Option(
-        help="An earlier residents.csv: report how each window moved and why.")] = None,
-    samples: Annotated[int, typer.Option(
-        min=0, help="Samples of the risk register for a P10-P90 completion window per "
-                    "address (0: the plan's quarter only).")] = 0,
-    seed: Annotated[int, typer.Option(help="Seed of the samples.")] = 7,
-    workers: Annotated[int | None, typer.Option(
-        min=1, help="Processes for the samples (default: the machine's cores).")] = None,
-    key_file: Annotated[Path | None, typer.Option(
-        help="File holding the pseudonym key (default: $CAPPLAN_PSEUDONYM_KEY).")] = None,
-    allow_column: Annotated[list[str] | None, typer.Option(
-        help="A register column that looks like personal data but is not (repeatable).")
+    postpone: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="CSV or .xlsx with id,earliest: residents who want their works to start no "
+            "sooner than a quarter.",
+        ),
     ] = None,
-    tolerance: Annotated[float, typer.Option(
-        min=0.0, max=1.0, help="Largest share the register's addresses per segment and stage "
-                               "may differ from the instance's.")] = 0.05,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE", help="An earlier residents.csv: report how each window moved and why."
+        ),
+    ] = None,
+    samples: Annotated[
+        int,
+        typer.Option(
+            metavar="N",
+            min=0,
+            help="Samples of the risk register for a P10-P90 completion window per "
+            "address (0: the plan's quarter only).",
+        ),
+    ] = 0,
+    seed: Annotated[int, typer.Option(metavar="N", help="Seed of the samples.")] = 7,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            metavar="N", min=1, help="Processes for the samples (default: the machine's cores)."
+        ),
+    ] = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE", help="File holding the pseudonym key (default: $CAPPLAN_PSEUDONYM_KEY)."
+        ),
+    ] = None,
+    allow_column: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="COLUMN",
+            help="A register column that looks like personal data but is not (repeatable).",
+        ),
+    ] = None,
+    tolerance: Annotated[
+        float,
+        typer.Option(
+            metavar="SHARE",
+            min=0.0,
+            max=1.0,
+            help="Largest share the register's addresses per segment and stage "
+            "may differ from the instance's.",
+        ),
+    ] = 0.05,
     solver: SolverOpt = Solver.highs,
     format: FormatOpt = Format.table,
     ledger: LedgerOpt = None,
@@ -69,20 +117,41 @@ def residents(
     from capplan.cli.output import err_console, out_console, print_json, record, say, write
     from capplan.report.terminal import frame_table
 
-    with Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err_console, transient=True,
-                  disable=not err_console.is_terminal or not samples) as bar:
+    with Progress(
+        "{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal or not samples,
+    ) as bar:
         task = bar.add_task("sampling", total=samples)
         result = capplan.residents(
-            instance, register, rule=rule.value, postpone=postpone, previous=previous,
-            samples=samples, seed=seed, workers=workers, key_file=key_file,
-            allow_columns=allow_column or (), tolerance=tolerance, scenario=scenario,
-            overrides=set_ or (), solver=solver.value,
-            progress=lambda k: bar.advance(task, k))
+            instance,
+            register,
+            rule=rule.value,
+            postpone=postpone,
+            previous=previous,
+            samples=samples,
+            seed=seed,
+            workers=workers,
+            key_file=key_file,
+            allow_columns=allow_column or (),
+            tolerance=tolerance,
+            scenario=scenario,
+            overrides=set_ or (),
+            solver=solver.value,
+            progress=lambda k: bar.advance(task, k),
+        )
     r = result.residents
     if r is None:
-        say(["The plan has no solution, so no quarter can be given to any address; see "
-             "`capplan plan`. Nothing written."])
+        say(
+            [
+                "The plan has no solution, so no quarter can be given to any address; see "
+                "`capplan plan`. Nothing written."
+            ]
+        )
         return
     write(result, out)
     if format == Format.json:
@@ -93,17 +162,24 @@ def residents(
         out_console.print(frame_table("residents: per segment", r.segments))
         out_console.print(frame_table("residents: per region", r.regions))
         check = r.check
-        say([f"{len(result.register):,} addresses; {check['applied']} postponement(s) "
-             f"applied; addresses later than without postponements: "
-             f"{check['later_than_without']}",
-             *(f"note: {note}" for note in r.notes), f"written to {out}"])
+        say(
+            [
+                f"{len(result.register):,} addresses; {check['applied']} postponement(s) "
+                f"applied; addresses later than without postponements: "
+                f"{check['later_than_without']}",
+                *(f"note: {note}" for note in r.notes),
+                f"written to {out}",
+            ]
+        )
     record(result, ledger, no_ledger)
 
 
 def register_synth(
     instance: InstanceArg,
-    out: Annotated[Path, typer.Option(help="The register file to write (CSV).")],
-    seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same register.")] = 1,
+    out: Annotated[Path, typer.Option(metavar="DIR", help="The register file to write (CSV).")],
+    seed: Annotated[
+        int, typer.Option(metavar="N", help="Seed: the same seed gives the same register.")
+    ] = 1,
     scenario: ScenarioOpt = None,
     set_: SetOpt = None,
 ) -> None:
@@ -114,6 +190,5 @@ def register_synth(
     from capplan.report.files import write_files
 
     table = synthetic_register(instance, seed=seed, scenario=scenario, overrides=set_ or ())
-    write_files(out.parent if str(out.parent) else Path("."),
-                {out.name: table.to_csv(index=False)})
+    write_files(out.parent if str(out.parent) else Path("."), {out.name: table.to_csv(index=False)})
     say([f"{len(table):,} synthetic addresses written to {out}"])

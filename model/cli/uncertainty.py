@@ -22,28 +22,61 @@ from capplan.cli.options import (
 
 def sweep(
     instance: InstanceArg,
-    samples: Annotated[int, typer.Option(min=1, help="Samples of the risk register.")] = 1000,
-    seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same numbers "
-                                           "whatever the number of workers.")] = 7,
+    samples: Annotated[
+        int, typer.Option(metavar="N", min=1, help="Samples of the risk register.")
+    ] = 1000,
+    seed: Annotated[
+        int,
+        typer.Option(
+            metavar="N",
+            help="Seed: the same seed gives the same numbers whatever the number of workers.",
+        ),
+    ] = 7,
     scenario: ScenarioOpt = None,
     set_: SetOpt = None,
-    workers: Annotated[int | None, typer.Option(
-        min=1, help="Processes (default: the machine's cores); 1 solves in this process.")
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            metavar="N",
+            min=1,
+            help="Processes (default: the machine's cores); 1 solves in this process.",
+        ),
     ] = None,
-    robust: Annotated[float | None, typer.Option(
-        min=0.01, max=0.99, help="Also give yearly targets reached in at least this share "
-                                 "of the samples, e.g. 0.8.")] = None,
-    tornado_samples: Annotated[int, typer.Option(
-        min=0, help="Samples re-solved with each risk forced off and on for the tornado.")
+    robust: Annotated[
+        float | None,
+        typer.Option(
+            metavar="SHARE",
+            min=0.01,
+            max=0.99,
+            help="Also give yearly targets reached in at least this share "
+            "of the samples, e.g. 0.8.",
+        ),
+    ] = None,
+    tornado_samples: Annotated[
+        int,
+        typer.Option(
+            metavar="N",
+            min=0,
+            help="Samples re-solved with each risk forced off and on for the tornado.",
+        ),
     ] = 100,
-    dask: Annotated[str | None, typer.Option(
-        help="Run on a Dask cluster: a scheduler address (tcp://HOST:8786) or `local`.")
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDRESS",
+            help="Run on a Dask cluster: a scheduler address (tcp://HOST:8786) or `local`.",
+        ),
     ] = None,
     solver: SolverOpt = Solver.highs,
     format: FormatOpt = Format.table,
-    out: Annotated[Path | None, typer.Option(
-        help="Folder for the tables (CSV, Excel, Parquet), sweep.json and the fan, tornado "
-             "and heatmap charts.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="Folder for the tables (CSV, Excel, Parquet), sweep.json and the fan, tornado "
+            "and heatmap charts.",
+        ),
+    ] = None,
     ledger: LedgerOpt = None,
     no_ledger: NoLedgerOpt = False,
 ) -> None:
@@ -57,13 +90,33 @@ def sweep(
 
     loaded = capplan.load(instance, scenario, set_ or ())
     total = sweep_size(loaded, samples, tornado_samples)
-    with Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err_console, transient=True,
-                  disable=not err_console.is_terminal) as bar:
+    with Progress(
+        "{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    ) as bar:
         task = bar.add_task("sampling", total=total)
-        result = capplan.sweep(loaded, samples=samples, seed=seed, workers=workers,
-                               robust=robust, tornado_samples=tornado_samples, dask=dask,
-                               solver=solver.value, progress=lambda k: bar.advance(task, k))
-    emit(result, format, out, main_table="milestones", hide=("fan", "samples"),
-         lines=result.verdict())
+        result = capplan.sweep(
+            loaded,
+            samples=samples,
+            seed=seed,
+            workers=workers,
+            robust=robust,
+            tornado_samples=tornado_samples,
+            dask=dask,
+            solver=solver.value,
+            progress=lambda k: bar.advance(task, k),
+        )
+    emit(
+        result,
+        format,
+        out,
+        main_table="milestones",
+        hide=("fan", "samples"),
+        lines=result.verdict(),
+    )
     record(result, ledger, no_ledger)
