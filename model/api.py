@@ -40,7 +40,7 @@ if TYPE_CHECKING:
         WhatifResult,
     )
 
-Progress = Callable[[int], None]
+Progress = Callable[[int, int], None]  # (plans just finished, plans in all)
 
 
 def load(instance: str | Path | Loaded, scenario: str | None = None,
@@ -250,8 +250,8 @@ def sweep(instance: str | Path | Loaded, *, samples: int = 1000, seed: int = 7,
           progress: Progress | None = None) -> SweepResult:
     """Sample the risk register, plan every sample, and give the spread of the milestones and
     the yearly production, each risk's weight (tornado), and with `robust` targets reached
-    in at least that share of the samples. `progress(k)` is called as k more plans finish
-    (`sweep_size` gives the total)."""
+    in at least that share of the samples. `progress(k, total)` is called as k more of the
+    `total` plans finish."""
     from capplan.inputs.load import check_risk_paths
     from capplan.report.documents import SweepResult
     from capplan.uncertainty.sweep import sweep as run_sweep
@@ -268,8 +268,9 @@ def sweep(instance: str | Path | Loaded, *, samples: int = 1000, seed: int = 7,
             raise InputError("--dask", [("", "Dask is not installed: pip install "
                                               "'capplan[dask]'")]) from None
     count = workers or os.cpu_count() or 1
+    total = sweep_size(loaded, samples, tornado_samples)
     result = run_sweep(loaded, samples, seed, count, dask, robust, tornado_samples, solver,
-                       progress=progress)
+                       progress=(lambda k: progress(k, total)) if progress else None)
     return SweepResult(loaded, result, samples, seed, count, dask, (solver, None))
 
 
@@ -312,7 +313,7 @@ def residents(instance: str | Path | Loaded, register: str | Path, *, rule: str 
     result = run_residents(loaded, reg, cast(Rule, rule), earliest, samples, seed,
                            workers or os.cpu_count() or 1, None, solver,
                            Path(previous) if previous is not None else None,
-                           progress=progress)
+                           progress=(lambda k: progress(k, samples)) if progress else None)
     if result is not None:
         if result.check["later_than_without"]:
             raise RuntimeError("a postponement made another address later; nothing written")

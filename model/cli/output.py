@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -96,3 +97,25 @@ def record(result: Result, ledger: Path | None, no_ledger: bool) -> None:
         )
         raise typer.Exit(1) from None
     err_console.print(f"recorded as run {run_id} in {path}", style="dim")
+
+
+@contextmanager
+def progress_bar(description: str, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on standard error (on a terminal only); yields `advance(k, total)`."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal or not enabled,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def advance(k: int, total: int) -> None:
+            bar.update(task, total=total, advance=k)
+
+        yield advance

@@ -111,22 +111,11 @@ def residents(
     or recorded."""
     import sys
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
     import capplan
-    from capplan.cli.output import err_console, out_console, print_json, record, say, write
+    from capplan.cli.output import out_console, print_json, progress_bar, record, say, write
     from capplan.report.terminal import frame_table
 
-    with Progress(
-        "{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=not err_console.is_terminal or not samples,
-    ) as bar:
-        task = bar.add_task("sampling", total=samples)
+    with progress_bar("sampling", enabled=samples > 0) as advance:
         result = capplan.residents(
             instance,
             register,
@@ -142,7 +131,7 @@ def residents(
             scenario=scenario,
             overrides=set_ or (),
             solver=solver.value,
-            progress=lambda k: bar.advance(task, k),
+            progress=advance,
         )
     r = result.residents
     if r is None:

@@ -82,34 +82,22 @@ def sweep(
 ) -> None:
     """Sample the risk register, plan every sample, and report the spread of the finish, the
     yearly production, each risk's weight, and (with --robust) targets to promise."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
     import capplan
-    from capplan.api import sweep_size
-    from capplan.cli.output import emit, err_console, record
+    from capplan.cli.output import emit, progress_bar, record
 
-    loaded = capplan.load(instance, scenario, set_ or ())
-    total = sweep_size(loaded, samples, tornado_samples)
-    with Progress(
-        "{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=not err_console.is_terminal,
-    ) as bar:
-        task = bar.add_task("sampling", total=total)
+    with progress_bar("sampling") as advance:
         result = capplan.sweep(
-            loaded,
+            instance,
             samples=samples,
             seed=seed,
             workers=workers,
             robust=robust,
             tornado_samples=tornado_samples,
             dask=dask,
+            scenario=scenario,
+            overrides=set_ or (),
             solver=solver.value,
-            progress=lambda k: bar.advance(task, k),
+            progress=advance,
         )
     emit(
         result,
