@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, cast
 from capplan.errors import InputError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from capplan.inputs.examples import Example
     from capplan.inputs.load import Loaded
     from capplan.report.documents import (
@@ -359,6 +361,46 @@ def record(result: Result, ledger: str | Path | None = None,
         trajectory=list(doc.get("trajectory") or []),
         capacity=list(doc.get("capacity") or []),
         document=dict(doc)))
+
+
+def runs(ledger: str | Path | None = None) -> pd.DataFrame:
+    """Every recorded run, oldest first: id, time, command, instance, scenario, status, p95
+    and finish."""
+    from capplan.cycle.ledger import ledger_path
+    from capplan.cycle.runs import runs_table
+
+    return runs_table(ledger_path(Path(ledger) if ledger is not None else None))
+
+
+def show_run(run_id: int, ledger: str | Path | None = None) -> dict[str, Any]:
+    """One recorded run: inputs, solver, status and its whole document."""
+    from capplan.cycle.ledger import ledger_path
+    from capplan.cycle.runs import get_run, shown
+
+    return shown(get_run(ledger_path(Path(ledger) if ledger is not None else None), run_id))
+
+
+def diff_runs(first: int, second: int,
+              ledger: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two recorded runs side by side: their inputs and results, and their yearly
+    production."""
+    from capplan.cycle.ledger import ledger_path
+    from capplan.cycle.runs import diff_tables, get_run
+
+    path = ledger_path(Path(ledger) if ledger is not None else None)
+    return diff_tables(get_run(path, first), get_run(path, second))
+
+
+def verify(ledger: str | Path | None = None) -> tuple[Path, int, int | None, str]:
+    """Recompute the ledger's hash chain: (the ledger, records checked, the first broken
+    record or None, what is wrong)."""
+    from capplan.cycle.ledger import ledger_path
+    from capplan.cycle.ledger import verify as check
+    from capplan.cycle.runs import existing
+
+    path = existing(ledger_path(Path(ledger) if ledger is not None else None))
+    checked, broken, why = check(path)
+    return path, checked, broken, why
 
 
 def reproduce(run_id: int, ledger: str | Path | None = None) -> Reproduction:

@@ -111,12 +111,11 @@ runs_app = typer.Typer(
 @runs_app.command("list")
 def runs_list(ledger: LedgerOpt = None) -> None:
     """Every recorded run, oldest first."""
+    from capplan.api import runs
     from capplan.cli.output import out_console
-    from capplan.cycle.ledger import ledger_path
-    from capplan.cycle.runs import runs_table
     from capplan.report.terminal import frame_table
 
-    out_console.print(frame_table("runs", runs_table(ledger_path(ledger))))
+    out_console.print(frame_table("runs", runs(ledger)))
 
 
 @runs_app.command("show")
@@ -125,22 +124,19 @@ def runs_show(run_id: RunIdArg, ledger: LedgerOpt = None) -> None:
     import json
     import sys
 
-    from capplan.cycle.ledger import ledger_path
-    from capplan.cycle.runs import get_run, shown
+    from capplan.api import show_run
 
-    sys.stdout.write(json.dumps(shown(get_run(ledger_path(ledger), run_id)), indent=2) + "\n")
+    sys.stdout.write(json.dumps(show_run(run_id, ledger), indent=2) + "\n")
 
 
 @runs_app.command("diff")
 def runs_diff(first: RunIdArg, second: RunIdArg, ledger: LedgerOpt = None) -> None:
     """Two runs side by side: inputs, milestones and yearly trajectory."""
+    from capplan.api import diff_runs
     from capplan.cli.output import out_console
-    from capplan.cycle.ledger import ledger_path
-    from capplan.cycle.runs import diff_tables, get_run
     from capplan.report.terminal import frame_table
 
-    path = ledger_path(ledger)
-    inputs, trajectory = diff_tables(get_run(path, first), get_run(path, second))
+    inputs, trajectory = diff_runs(first, second, ledger)
     out_console.print(frame_table("inputs and results", inputs))
     if len(trajectory):
         out_console.print(frame_table("yearly production", trajectory))
@@ -171,12 +167,10 @@ def runs_reproduce(run_id: RunIdArg, ledger: LedgerOpt = None) -> None:
 @runs_app.command("verify")
 def runs_verify(ledger: LedgerOpt = None) -> None:
     """Recompute the hash chain; exit 1 and name the first broken record if any."""
+    from capplan.api import verify
     from capplan.cli.output import say
-    from capplan.cycle.ledger import ledger_path, verify
-    from capplan.cycle.runs import existing
 
-    path = existing(ledger_path(ledger))
-    checked, broken, why = verify(path)
+    path, checked, broken, why = verify(ledger)
     if broken is None:
         say([f"{path}: {checked} records, chain intact"])
         return
