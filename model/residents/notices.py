@@ -34,7 +34,6 @@ from capplan.residents.schedule import (
     STAGE_CODE,
     Rule,
     Schedule,
-    lags_of,
     period_label,
     schedule,
 )
@@ -148,7 +147,7 @@ def residents(loaded: Loaded, register: Register, rule: Rule = "fifo",
     solved = time.perf_counter()
     n = built.calendar.n
     flows = segment_flow_arrays(plan.flows, n)
-    result = schedule(register.table, flows, lags_of(instance), n, rule, earliest)
+    result = schedule(register.table, flows, built.routing.lags, n, rule, earliest)
     disaggregated = time.perf_counter()
     low = high = result.completion
     later, tried = result.later_than_without, 0

@@ -27,13 +27,13 @@ from capplan.core.backends import Status
 from capplan.core.context import Built
 from capplan.core.milestones import is_milestone, items_needed
 from capplan.core.results import flow_table, read_plan, segment_flow_arrays
+from capplan.core.routing import Lags
 from capplan.core.solve import Solution
 from capplan.core.solve import plan as solve_plan
 from capplan.errors import InputError
 from capplan.inputs.calendar import Calendar, months_between
 from capplan.inputs.load import Loaded
 from capplan.inputs.schema import Instance, Risk, expand_terms
-from capplan.residents.schedule import Lags, lags_of
 from capplan.uncertainty.risk import Draw, draw, sample_instance
 
 Forced = tuple[tuple[int, bool], ...]
@@ -114,7 +114,7 @@ def _solve_one(context: SweepContext, index: int, forced: Forced) -> SampleResul
             flows = segment_flow_arrays(flow_table(built, solution.x), built.calendar.n)
             result.segment_flows = {k: np.pad(v, ((0, 0), (0, n - v.shape[1])))
                                     for k, v in flows.items()}
-            result.lags = lags_of(instance)
+            result.lags = built.routing.lags
     result.timing = {"sampling": drawn - started, **seconds,
                      "read": time.perf_counter() - solved, "whole_horizon": float(whole)}
     return result
