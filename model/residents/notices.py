@@ -152,7 +152,7 @@ def residents(loaded: Loaded, register: Register, rule: Rule = "fifo",
     low = high = result.completion
     later, tried = result.later_than_without, 0
     if samples:
-        from capplan.uncertainty.sweep import expected_by
+        from capplan.uncertainty.samples import expected_by
 
         low, high, later_samples, tried = _sample_windows(
             loaded, register, rule, earliest, samples, seed, workers, dask, solver,
@@ -186,7 +186,8 @@ def _sample_windows(loaded: Loaded, register: Register, rule: Rule,
                     ) -> tuple[np.ndarray, np.ndarray, int, int]:
     """P10 and P90 completion period per address over solved samples, the count of
     (sample, address) pairs a postponement made later (must be 0), and the samples used."""
-    from capplan.uncertainty.sweep import batches, context_of, run_tasks
+    from capplan.uncertainty.runner import batches, run_tasks
+    from capplan.uncertainty.samples import context_of
 
     context = context_of(loaded, seed, solver, within, flows=True)
     n = loaded.instance.calendar.n
