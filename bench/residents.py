@@ -22,12 +22,13 @@ from pathlib import Path
 import numpy as np
 
 from capplan.core.results import read_plan, segment_flow_arrays
+from capplan.core.routing import lags_of
 from capplan.core.solve import plan
 from capplan.inputs.load import load
 from capplan.inputs.schema import Instance, validate
 from capplan.residents.notices import address_table, letters_table, summary
 from capplan.residents.register import read_register, synthetic
-from capplan.residents.schedule import NONE, lags_of, schedule
+from capplan.residents.schedule import NONE, schedule
 
 ROOT = Path(__file__).resolve().parent.parent
 

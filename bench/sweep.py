@@ -8,7 +8,7 @@ arrays), solve (the solver passes of one plan), their ratio, read (milestones an
 cumulative curve); then aggregation (percentiles, fan, tables), the pool's start-up and
 shipping overhead (wall time not accounted for by the samples' own time divided by the
 workers), and how many samples were planned over the whole horizon because they did not
-finish by the shorter one (`model/uncertainty/sweep.py: short_horizon`).
+finish by the shorter one (`model/uncertainty/samples.py: short_horizon`).
 
 Second part: does re-solving a sample from an earlier sample's optimal basis pay off? The
 first LP of a plan (least waiting) is solved fresh (presolve, dual simplex) and warm (the new

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from capplan.core.results import read_plan, segment_flow_arrays
+from capplan.core.routing import Lags, lags_of
 from capplan.core.solve import plan as solve_plan
 from capplan.errors import InputError
 from capplan.inputs.load import load
@@ -23,8 +24,6 @@ from capplan.residents.letters import sentences
 from capplan.residents.register import expected_counts, pseudonym, read_register, synthetic
 from capplan.residents.schedule import (
     NONE,
-    Lags,
-    lags_of,
     schedule,
     schedule_segment,
     slots,

@@ -12,14 +12,14 @@ import pytest
 from capplan.inputs.load import load
 from capplan.inputs.schema import Effect, Risk
 from capplan.uncertainty.risk import draw, draw_value
-from capplan.uncertainty.sweep import (
+from capplan.uncertainty.samples import (
     _horizon_free,
     _plan_sample,
     _solve_one,
     context_of,
     short_horizon,
-    sweep,
 )
+from capplan.uncertainty.sweep import sweep
 from conftest import INSTANCES, run_cli
 
 TOY = (INSTANCES / "toy.toml").read_text()

@@ -2,8 +2,9 @@
 variables' column indices, and the linear programme (as it is built, then as arrays).
 
 Every constraint family reads it (`ctx`), every solver pass and every reader of results
-receives it (`built`); derived data (distributed lags on the paths, the work in progress's
-profiles) is computed here once and carried, never recomputed downstream.
+receives it (`built`); derived data (distributed lags on the paths, each segment's lags in
+whole periods on the routing, the work in progress's profiles) is computed here once and
+carried, never recomputed downstream.
 """
 
 from __future__ import annotations

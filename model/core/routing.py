@@ -9,6 +9,9 @@ share one path (one set of flow variables).
 
 Work in progress at the start stays on the segment's base path (no measures): the measures
 change how items are engineered and executed, and these items are under way already.
+
+Each segment's lead times in whole periods (`Lags`, from its base path's distributed lags) are
+derived here once and carried on the routing, for whoever hands a plan's flows to items.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import fnmatch
 import itertools
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -66,14 +70,25 @@ class ChoiceSplit:
     variants: tuple[tuple[frozenset[str], int], ...]
 
 
+class Lags(NamedTuple):
+    """A segment's lead times in whole periods: the shortest through engineering and through
+    execution (the first step of its base path's distributed lag; measures only add to them),
+    and the longest through execution (its last step)."""
+
+    engineering: int
+    execution: int
+    execution_longest: int
+
+
 @dataclass(frozen=True)
 class Routing:
-    """All paths and choice splits of an instance."""
+    """All paths and choice splits of an instance, and each segment's Lags by name."""
 
     paths: list[Path]
     splits: list[ChoiceSplit]
     choose: list[str]
     affected: dict[str, float]
+    lags: dict[str, Lags]
 
     def paths_of(self, segment: int) -> list[int]:
         """Indices of the paths of a segment (base path first)."""
@@ -121,7 +136,23 @@ def route(instance: Instance) -> Routing:
             affected[m.id] += m.share * float(release.sum())
         _route_segment(instance, s, release, active, paths, splits)
     choose_ids = [m.id for m in instance.measure if m.mode == "choose"]
-    return Routing(paths, splits, choose_ids, affected)
+    return Routing(paths, splits, choose_ids, affected, segment_lags(instance, paths))
+
+
+def segment_lags(instance: Instance, paths: list[Path]) -> dict[str, Lags]:
+    """Per segment name, its Lags: read off its base path's distributed lags."""
+    out = {}
+    for path in paths:
+        if path.is_base:
+            eng, exe = path.lag["engineering"], path.lag["execution"]
+            out[instance.segment[path.segment].name] = Lags(min(eng), min(exe), max(exe))
+    return out
+
+
+def lags_of(instance: Instance) -> dict[str, Lags]:
+    """Per segment name, its Lags on the instance's calendar (those a built model carries as
+    `built.routing.lags`)."""
+    return route(instance).lags
 
 
 def _route_segment(

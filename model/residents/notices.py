@@ -34,7 +34,6 @@ from capplan.residents.schedule import (
     STAGE_CODE,
     Rule,
     Schedule,
-    lags_of,
     period_label,
     schedule,
 )
@@ -148,12 +147,12 @@ def residents(loaded: Loaded, register: Register, rule: Rule = "fifo",
     solved = time.perf_counter()
     n = built.calendar.n
     flows = segment_flow_arrays(plan.flows, n)
-    result = schedule(register.table, flows, lags_of(instance), n, rule, earliest)
+    result = schedule(register.table, flows, built.routing.lags, n, rule, earliest)
     disaggregated = time.perf_counter()
     low = high = result.completion
     later, tried = result.later_than_without, 0
     if samples:
-        from capplan.uncertainty.sweep import expected_by
+        from capplan.uncertainty.samples import expected_by
 
         low, high, later_samples, tried = _sample_windows(
             loaded, register, rule, earliest, samples, seed, workers, dask, solver,
@@ -187,7 +186,8 @@ def _sample_windows(loaded: Loaded, register: Register, rule: Rule,
                     ) -> tuple[np.ndarray, np.ndarray, int, int]:
     """P10 and P90 completion period per address over solved samples, the count of
     (sample, address) pairs a postponement made later (must be 0), and the samples used."""
-    from capplan.uncertainty.sweep import batches, context_of, run_tasks
+    from capplan.uncertainty.runner import batches, run_tasks
+    from capplan.uncertainty.samples import context_of
 
     context = context_of(loaded, seed, solver, within, flows=True)
     n = loaded.instance.calendar.n

@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from capplan.inputs.calendar import Calendar, days_to_periods, distributed_lag
-from capplan.inputs.schema import Instance
+from capplan.core.routing import Lags
+from capplan.inputs.calendar import Calendar
 
 Rule = Literal["fifo", "risk"]
 FLOWS = ("eng_start", "eng_done", "exec_start", "exec_done")
@@ -76,27 +76,6 @@ def slots(flow: np.ndarray) -> np.ndarray:
     rounded down (within SLOT_TOLERANCE), so that they add up to it."""
     whole = np.floor(np.cumsum(flow) + SLOT_TOLERANCE).astype(np.int64)
     return np.diff(np.concatenate([[0], np.maximum(whole, 0)]))
-
-
-class Lags(NamedTuple):
-    """A segment's lead times in whole periods: the shortest through engineering and through
-    execution (the distributed lag's first step; measures only add to them), and the longest
-    through execution (its last step), used for a postponed address's own completion."""
-
-    engineering: int
-    execution: int
-    execution_longest: int
-
-
-def lags_of(instance: Instance) -> dict[str, Lags]:
-    """Per segment, its Lags on the instance's calendar."""
-    cal = instance.calendar
-    out = {}
-    for seg in instance.segment:
-        eng = distributed_lag(days_to_periods(seg.engineering_days, cal))
-        exe = distributed_lag(days_to_periods(seg.execution_days, cal))
-        out[seg.name] = Lags(min(eng), min(exe), max(exe))
-    return out
 
 
 # --- one transition ---------------------------------------------------------------------------
@@ -279,8 +258,8 @@ def schedule(register: pd.DataFrame, flows: dict[str, np.ndarray],
              earliest: np.ndarray | None = None) -> Schedule:
     """Every address of `register` (columns segment, stage, since, risk_class, pseudonym)
     through a plan's `flows` (per segment, the (4, periods) array) with its shortest lead
-    times `lags` (see lags_of); `earliest`: per address the first period its execution may
-    start, NONE for no postponement."""
+    times `lags` (a built model's `routing.lags`); `earliest`: per address the first period
+    its execution may start, NONE for no postponement."""
     size = len(register)
     result = {name: np.full(size, NONE, dtype=np.int64)
               for name in ("eng_start", "eng_done", "exec_start", "completion",

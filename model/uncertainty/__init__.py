@@ -1,1 +1,1 @@
-"""uncertainty."""
+"""Uncertainty: the risk register sampled, sweeps over it and their summaries."""
