@@ -10,10 +10,6 @@ The public API, one function per command (defined in `capplan.api`; see docs/api
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-# The wings named like API functions are bound first, so that importing their modules later
-# never replaces the function of the same name.
 from capplan import residents as _residents_wing  # noqa: F401  (the wing, not the function)
 from capplan.api import (
     compare,
@@ -32,6 +28,10 @@ from capplan.api import (
     validate,
     whatif,
 )
+
+# The wings named like API functions are bound first, so that importing their modules later
+# never replaces the function of the same name.
+from capplan.version import __version__
 
 __all__ = ["__version__", "compare", "evaluate", "examples", "explain", "load", "plan",
            "record", "replan", "reproduce", "residents", "sweep", "template", "tradeoff",

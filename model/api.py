@@ -344,9 +344,9 @@ def record(result: Result, ledger: str | Path | None = None,
            command: Sequence[str] | None = None) -> int:
     """Append a result to the run ledger (SQLite; default `$CAPPLAN_LEDGER` or
     ./capplan-runs.sqlite) with its input file, and return the run id."""
-    from capplan import __version__
     from capplan.cycle.ledger import RunInput, ledger_path
     from capplan.cycle.ledger import record as append
+    from capplan.version import __version__
 
     doc = result.to_dict()
     loaded = result.loaded

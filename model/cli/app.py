@@ -12,8 +12,8 @@ import sys
 
 import typer
 
-from capplan import __version__
 from capplan.cli import cycle, plan, questions, residents, uncertainty
+from capplan.version import __version__
 
 
 def _version(value: bool) -> None:

@@ -383,7 +383,7 @@ def locate(problems: list[tuple[str, str]], where: dict[str, str]) -> list[tuple
     return out
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "; ".join(map(str, value))
     return "" if value is None else str(value)

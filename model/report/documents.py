@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from capplan import __version__
 from capplan.core.backends import Status
 from capplan.core.results import Plan, segment_flow_records, trajectory_records
 from capplan.core.routing import STAGES
 from capplan.core.solve import Solution
 from capplan.inputs.load import Loaded
 from capplan.questions.infeasibility import Infeasibility
+from capplan.version import __version__
 
 if TYPE_CHECKING:
     from capplan.core.context import Built

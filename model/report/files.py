@@ -12,10 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-from capplan import __version__
 from capplan.core.backends import Status
 from capplan.core.results import Plan
-from capplan.inputs.workbook import _text
+from capplan.inputs.workbook import cell_text
+from capplan.version import __version__
 
 
 def results_workbook(tables: dict[str, pd.DataFrame], front: dict[str, Any]) -> bytes:
@@ -25,7 +25,7 @@ def results_workbook(tables: dict[str, pd.DataFrame], front: dict[str, Any]) -> 
     info = {"capplan": __version__,
             "written": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"), **front}
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        pd.DataFrame({"item": list(info), "value": [_text(v) for v in info.values()]}).to_excel(
+        pd.DataFrame({"item": list(info), "value": [cell_text(v) for v in info.values()]}).to_excel(
             writer, sheet_name="about", index=False)
         for name, frame in tables.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)

@@ -21,10 +21,10 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / ".importlinter"
 PACKAGE = Path(capplan.__file__).resolve().parent
 
-ALLOWED_IGNORES = {"capplan.cycle.replan -> capplan.report.documents"}
-"""Imports the contracts may ignore: removed when replan returns typed data."""
+ALLOWED_IGNORES: set[str] = set()
+"""Imports the contracts may ignore: none."""
 
-KNOWN_PRIVATE = {"capplan.report.files -> capplan.inputs.workbook._text"}
+KNOWN_PRIVATE: set[str] = set()
 """Private names still imported across a wing: removed when the report imports a public name
 for a cell's text from inputs/workbook.py."""
 
