@@ -270,17 +270,9 @@ def sweep(instance: str | Path | Loaded, *, samples: int = 1000, seed: int = 7,
             raise InputError("--dask", [("", "Dask is not installed: pip install "
                                               "'capplan[dask]'")]) from None
     count = workers or os.cpu_count() or 1
-    total = sweep_size(loaded, samples, tornado_samples)
     result = run_sweep(loaded, samples, seed, count, dask, robust, tornado_samples, solver,
-                       progress=(lambda k: progress(k, total)) if progress else None)
+                       progress=progress)
     return SweepResult(loaded, result, samples, seed, count, dask, (solver, None))
-
-
-def sweep_size(instance: Loaded, samples: int, tornado_samples: int) -> int:
-    """How many plans a sweep solves: the samples, and each risk forced off and on in the
-    tornado's samples."""
-    risky = sum(1 for r in instance.instance.risk if r.likelihood > 0)
-    return samples + 2 * risky * min(tornado_samples, samples)
 
 
 def residents(instance: str | Path | Loaded, register: str | Path, *, rule: str = "fifo",

@@ -59,10 +59,12 @@ class Sweep:
 
 def sweep(loaded: Loaded, samples: int, seed: int, workers: int = 1, dask: str | None = None,
           robust: float | None = None, tornado_samples: int = 100, solver: str = "highs",
-          batch: int = 10, progress: Callable[[int], None] | None = None) -> Sweep:
+          batch: int = 10, progress: Callable[[int, int], None] | None = None) -> Sweep:
     """Sample the risks `samples` times, solve each, and summarise (see the module docstring).
     The tornado re-solves the first `tornado_samples` samples with each risk forced off and on;
-    `robust` (a share such as 0.8) adds yearly targets reached in at least that share."""
+    `robust` (a share such as 0.8) adds yearly targets reached in at least that share.
+    `progress(k, total)`: k more of the `total` plans known so far are solved (the robust
+    check adds a round of `samples` plans at a time)."""
     started = time.perf_counter()
     instance = loaded.instance
     built, solution = solve_plan(instance, solver=solver)
@@ -83,7 +85,13 @@ def sweep(loaded: Loaded, samples: int, seed: int, workers: int = 1, dask: str |
             continue
         for on in (False, True):
             tasks += batches(list(range(count)), batch, forced=((k, on),))
-    results = run_tasks(context, tasks, workers, dask, progress)
+    total = [sum(len(task.indices) for task in tasks)]
+
+    def tick(k: int) -> None:
+        if progress is not None:
+            progress(k, total[0])
+
+    results = run_tasks(context, tasks, workers, dask, tick)
     solved = time.perf_counter()
     main = results[:samples]
     forced: dict[tuple[int, bool], list[SampleResult]] = {}
@@ -100,7 +108,10 @@ def sweep(loaded: Loaded, samples: int, seed: int, workers: int = 1, dask: str |
     )
     aggregated = time.perf_counter()
     if robust is not None:
-        _robust(out, robust, history, instance, workers, dask, batch, progress)
+        def another_round(k: int) -> None:
+            total[0] += k
+
+        _robust(out, robust, history, instance, workers, dask, batch, tick, another_round)
     phases = ("sampling", "model", "solve", "read", "whole_horizon")
     out.timing = {p: sum(r.timing.get(p, 0.0) for r in results) for p in phases}
     out.timing.update(samples_wall=solved - started, aggregation=aggregated - solved,
@@ -110,7 +121,8 @@ def sweep(loaded: Loaded, samples: int, seed: int, workers: int = 1, dask: str |
 
 
 def _robust(out: Sweep, share: float, history: int, instance: Instance, workers: int,
-            dask: str | None, batch: int, progress: Callable[[int], None] | None) -> None:
+            dask: str | None, batch: int, progress: Callable[[int], None],
+            another_round: Callable[[int], None]) -> None:
     """Yearly targets reached in at least `share` of the samples, checked by solving every
     sample with them as lower bounds; when per-year quantiles are jointly reached by fewer,
     the quantile is raised until they are (at most 0.99)."""
@@ -118,6 +130,7 @@ def _robust(out: Sweep, share: float, history: int, instance: Instance, workers:
     indices = [r.index for r in out.results]
     while True:
         levels = robust_levels(out.results, out.calendar, level_share, history)
+        another_round(len(indices))
         checks = run_tasks(out.context, batches(indices, batch, levels=tuple(levels.items())),
                            workers, dask, progress)
         achieved = float(np.mean(checks))
