@@ -443,11 +443,6 @@ def reproduce(run_id: int, ledger: str | Path | None = None) -> Reproduction:
 
 def _resolve(name_or_path: str | Path, kind: str) -> Path:
     """A file path, or the shipped example of that kind it names."""
-    path = Path(name_or_path)
-    if path.exists():
-        return path
-    try:
-        from capplan.inputs.examples import resolve
-    except ImportError:
-        return path
+    from capplan.inputs.examples import resolve
+
     return resolve(name_or_path, kind)

@@ -1,4 +1,4 @@
-"""Shipped instances: every figure cites FACTS.md or is marked as an assumption, and the
+"""Shipped instances: every figure cites docs/sources.md or is marked as an assumption, and the
 Groningen instance reproduces the regulator's figures it is built on."""
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ EXEMPT_KEYS = {"start", "horizon_end", "terms", "id"}
 
 @pytest.mark.parametrize("path", sorted(INSTANCES.glob("*.toml")), ids=lambda p: p.name)
 def test_every_number_is_cited(path) -> None:  # type: ignore[no-untyped-def]
-    """A line that sets a number carries `FACTS.md` or `assumption:` on it."""
+    """A line that sets a number carries `docs/sources.md` or `assumption:` on it."""
     uncited = []
     for number, line in enumerate(path.read_text().splitlines(), 1):
         code, _, comment = line.partition("#")
         key = code.partition("=")[0].strip().strip('"')
         if "=" not in code or not re.search(r"\d", code.partition("=")[2]):
             continue
-        if key in EXEMPT_KEYS or "FACTS.md" in comment or "assumption" in comment:
+        if key in EXEMPT_KEYS or "docs/sources.md" in comment or "assumption" in comment:
             continue
         uncited.append(f"{path.name}:{number}: {line.strip()}")
     assert not uncited, "\n".join(uncited)

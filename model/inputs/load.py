@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from capplan.errors import InputError, read_input
+from capplan.inputs.examples import resolve
 from capplan.inputs.overrides import apply_override, apply_scenario, set_path
 from capplan.inputs.schema import Instance, validate
 
@@ -43,7 +44,7 @@ def load(
 
     Raises InputError (file, key, problem) on any fault.
     """
-    path = _resolve(path)
+    path = resolve(path)
     source = str(path)
     data = read_input(path)
     where: dict[str, str] = {}
@@ -85,11 +86,6 @@ def _derive(original: dict[str, Any], path: Path, sha256: str, scenario: str | N
 
         raise InputError(source, locate(exc.problems, where)) from None
     return Loaded(instance, path, sha256, scenario, settings, raw, original, where)
-
-
-def _resolve(path: str | Path) -> Path:
-    """A file path as given, or the shipped example it names."""
-    return Path(path)
 
 
 def check_risk_paths(raw: dict[str, Any], instance: Instance, source: str) -> None:

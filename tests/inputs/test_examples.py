@@ -119,3 +119,8 @@ def test_every_cited_anchor_is_a_heading_of_the_sources_page() -> None:
              for anchor in re.findall(r"docs/sources\.md#([\w-]+)", e.path.read_text())}
     assert cited, "no example cites docs/sources.md"
     assert not [c for c in cited if c[1] not in anchors]
+
+
+def test_the_examples_cite_only_the_sources_page() -> None:
+    """No shipped example cites a file outside the repository."""
+    assert not [e.name for e in examples() if "FACTS.md" in e.path.read_text()]
