@@ -15,8 +15,8 @@ GRONINGEN = INSTANCES / "groningen-2024.toml"
 
 def test_sodm_table_arithmetic() -> None:
     """The SodM table (docs/sources.md#yearly-targets): from 1,637 before 2021, the yearly
-    figures add up to the cumulative column 2,298 ... 15,644; 95% of 15,644 (14,862) is passed in 2028 (14,908) and
-    100% in 2029. With a scope of 17,500 the column ends at 17,500 in 2031."""
+    figures add up to the cumulative column 2,298 ... 15,644; 95% of 15,644 (14,862) is passed
+    in 2028 (14,908) and 100% in 2029. With a scope of 17,500 the column ends at 17,500 in 2031."""
     base = load(GRONINGEN).instance
     targets = read_targets(INSTANCES / "sodm-2024-targets.csv", base)
     table = evaluate(base, targets).table
