@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
+from builders import INSTANCES, make, segment, solve
 from capplan.core.backends import available
 from capplan.core.solve import plan
 from capplan.inputs.load import load
 from capplan.uncertainty.risk import draw, sample_instance
-from conftest import INSTANCES, make, segment, solve
 
 
 def _two_choices():  # type: ignore[no-untyped-def]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import INSTANCES, SMALL
-from conftest import run_cli as run
+from builders import INSTANCES, SMALL
+from builders import run_cli as run
 
 TOY = str(INSTANCES / "toy.toml")
 

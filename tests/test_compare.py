@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from builders import SMALL, run_cli
 from capplan.inputs.load import load
 from capplan.questions.compare import summary_table, targets_table
 from capplan.questions.variants import run, variants
-from conftest import SMALL, run_cli
 
 MEASURE = SMALL + """
 [capacity.execution]

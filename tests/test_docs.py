@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from builders import ROOT
 from capplan.core.reference import model_reference
-from conftest import ROOT
 
 
 def test_model_reference_is_current() -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from builders import INSTANCES, make, run_cli, segment
 from capplan.inputs.load import load
 from capplan.questions.evaluate import evaluate, implied_milestones, read_targets
-from conftest import INSTANCES, make, run_cli, segment
 
 GRONINGEN = INSTANCES / "groningen-2024.toml"
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conftest import run_cli
+from builders import run_cli
 
 REGIONS = """
 [programme]

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from builders import cap, completed, make, segment, solve
 from capplan.core.backends import Status
 from capplan.core.constraints import FAMILIES
-from conftest import cap, completed, make, segment, solve
 
 COVERED: dict[str, list[str]] = {}
 

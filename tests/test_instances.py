@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from builders import INSTANCES
 from capplan.inputs.load import load
-from conftest import INSTANCES
 
 # The horizon, the objective and identifiers are choices of the run, not facts.
 EXEMPT_KEYS = {"start", "horizon_end", "terms", "id"}

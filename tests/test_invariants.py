@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from builders import INSTANCES
 from capplan.core.backends import Status
 from capplan.core.context import Built
 from capplan.core.results import Plan, read_plan
@@ -18,7 +19,6 @@ from capplan.core.solve import plan
 from capplan.inputs.calendar import steps
 from capplan.inputs.load import load
 from capplan.questions.infeasibility import explain
-from conftest import INSTANCES
 
 TOL = 1e-5
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from builders import INSTANCES, ROOT, run_cli
 from capplan.cycle.ledger import runs, verify
-from conftest import INSTANCES, ROOT, run_cli
 
 TOY = str(INSTANCES / "toy.toml")
 

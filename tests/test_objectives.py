@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from builders import cap, make, segment, solve
 from capplan.core.backends import Status
 from capplan.inputs.schema import validate
 from capplan.questions.infeasibility import explain
-from conftest import cap, make, segment, solve
 
 
 def _tail_instance(terms: list[str]):  # type: ignore[no-untyped-def]

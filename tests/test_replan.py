@@ -14,12 +14,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from builders import INSTANCES, SMALL, run_cli
 from capplan.cycle.actuals import AsOf, read_actuals, split_integer
 from capplan.cycle.ledger import latest_plan
 from capplan.cycle.replan import Baseline, resume, variance
 from capplan.errors import InputError
 from capplan.inputs.load import load
-from conftest import INSTANCES, SMALL, run_cli
 
 TOY = str(INSTANCES / "toy.toml")
 HEADER = "period,segment,engineering_done,execution_done,in_engineering,ready,in_execution\n"

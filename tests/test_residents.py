@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builders import INSTANCES, run_cli
 from capplan.core.results import read_plan, segment_flow_arrays
 from capplan.core.routing import Lags, lags_of
 from capplan.core.solve import plan as solve_plan
@@ -29,7 +30,6 @@ from capplan.residents.schedule import (
     slots,
     windows,
 )
-from conftest import INSTANCES, run_cli
 
 KEY = "a-test-key-of-enough-length"
 TOY = INSTANCES / "toy.toml"

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from builders import INSTANCES, run_cli
 from capplan.inputs.load import load
 from capplan.inputs.schema import Effect, Risk
 from capplan.uncertainty.risk import draw, draw_value
@@ -20,7 +21,6 @@ from capplan.uncertainty.samples import (
     short_horizon,
 )
 from capplan.uncertainty.sweep import sweep
-from conftest import INSTANCES, run_cli
 
 TOY = (INSTANCES / "toy.toml").read_text()
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from builders import INSTANCES, run_cli
 from capplan.inputs.load import load
-from conftest import INSTANCES, run_cli
 
 
 @pytest.fixture

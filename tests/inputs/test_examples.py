@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from builders import INSTANCES, ROOT
 from capplan.errors import InputError
 from capplan.inputs.examples import examples, resolve
-from conftest import INSTANCES, ROOT
 
 SHIPPED = {
     ("groningen-2024", "instance"), ("toy", "instance"),
