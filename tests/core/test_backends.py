@@ -12,7 +12,6 @@ from builders import INSTANCES, make, segment, solve
 from capplan.core.backends import available
 from capplan.core.solve import plan
 from capplan.inputs.load import load
-from capplan.uncertainty.risk import draw, sample_instance
 
 
 def _two_choices():  # type: ignore[no-untyped-def]
@@ -109,26 +108,3 @@ def test_a_hint_where_to_look_never_changes_the_answer(within: int | None) -> No
     assert hinted.include == reference.include
     assert hinted.values["scope"] == pytest.approx(reference.values["scope"], rel=1e-6)
     assert hinted.values["waiting"] == pytest.approx(reference.values["waiting"], rel=1e-6)
-
-
-def test_hinted_sweep_samples_equal_the_plain_search_and_the_milp() -> None:
-    """Three samples of the Groningen risk register solved as a sweep solves them (no settling
-    pass, looking first at a hint) and as `capplan plan` does, with hints too early, exact and
-    late: the same finish and least waiting; the first sample also equals the single MILP."""
-    loaded = load(INSTANCES / "groningen-2024.toml")
-    risks = list(loaded.instance.risk)
-    for index in range(3):
-        inst = sample_instance(loaded.raw, risks, draw(risks, 7, index), "test")
-        _, reference = plan(inst)
-        finish = reference.values["finish"]
-        assert isinstance(finish, int)
-        for within in (finish - 3, finish, finish + 4):
-            _, hinted = plan(inst, settle=False, within=within)
-            assert hinted.values["finish"] == finish
-            assert hinted.values["waiting"] == pytest.approx(reference.values["waiting"],
-                                                             rel=1e-7)
-        if index == 0:
-            _, milp = plan(inst, method="milp")
-            assert milp.values["finish"] == finish
-            assert milp.values["waiting"] == pytest.approx(reference.values["waiting"],
-                                                           rel=1e-5)

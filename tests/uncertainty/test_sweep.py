@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from builders import INSTANCES, run_cli
+from capplan.core.solve import plan
 from capplan.inputs.load import load
 from capplan.inputs.schema import Effect, Risk
-from capplan.uncertainty.risk import draw, draw_value
+from capplan.uncertainty.risk import draw, draw_value, sample_instance
 from capplan.uncertainty.samples import (
     _horizon_free,
     _plan_sample,
@@ -286,3 +287,26 @@ def test_a_shorter_horizon_is_used_only_where_it_cannot_change_the_plan(
     assert _plan_sample(context, draw(context.risks, 1, 0), (), 2028, seconds) is None
     result = _solve_one(context, 0, ())
     assert result.finish == 5  # the last 500, released in 2029, take a year of design: 2030
+
+
+def test_hinted_sweep_samples_equal_the_plain_search_and_the_milp() -> None:
+    """Three samples of the Groningen risk register solved as a sweep solves them (no settling
+    pass, looking first at a hint) and as `capplan plan` does, with hints too early, exact and
+    late: the same finish and least waiting; the first sample also equals the single MILP."""
+    loaded = load(INSTANCES / "groningen-2024.toml")
+    risks = list(loaded.instance.risk)
+    for index in range(3):
+        inst = sample_instance(loaded.raw, risks, draw(risks, 7, index), "test")
+        _, reference = plan(inst)
+        finish = reference.values["finish"]
+        assert isinstance(finish, int)
+        for within in (finish - 3, finish, finish + 4):
+            _, hinted = plan(inst, settle=False, within=within)
+            assert hinted.values["finish"] == finish
+            assert hinted.values["waiting"] == pytest.approx(reference.values["waiting"],
+                                                             rel=1e-7)
+        if index == 0:
+            _, milp = plan(inst, method="milp")
+            assert milp.values["finish"] == finish
+            assert milp.values["waiting"] == pytest.approx(reference.values["waiting"],
+                                                           rel=1e-5)
