@@ -89,6 +89,13 @@ def completed(plan_: Plan) -> list[float]:
     return [round(float(v), 3) for v in plan_.periods["completed"]]
 
 
+def deadline_instance(hard: bool = True) -> Instance:
+    """2,000 items, rate 1,000 a year before start, ramp-up 500, max 5,000 (never binding);
+    deadline 2025."""
+    return make([segment(count=2000)], execution={"initial": 1000, "max": 5000, "ramp_up": 500},
+                deadline=2025, hard=hard)
+
+
 # A one-segment yearly instance (100 items, no lead times) that tests extend.
 SMALL = """
 [programme]
