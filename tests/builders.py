@@ -111,6 +111,25 @@ engineering_days = 0
 execution_days = 0
 """
 
+# SMALL at 100 a year; measure M (left out) delays half the items by a year; scenario `slow`
+# runs at 50 a year.
+MEASURE = SMALL + """
+[capacity.execution]
+initial = 100
+max = 100
+
+[[measure]]
+id = "M"
+segments = ["a"]
+share = 0.5
+extra_days = { execution = 365 }
+mode = "out"
+
+[scenarios.slow]
+"capacity.execution.max" = 50
+"capacity.execution.initial" = 50
+"""
+
 SOLVERS = available()
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from builders import SOLVERS
+from builders import MEASURE, SOLVERS
 
 
 @pytest.fixture(autouse=True)
@@ -20,3 +20,11 @@ def _ledger_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(params=SOLVERS)
 def solver(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture
+def measure_instance(tmp_path: Path) -> Path:
+    """builders.MEASURE written to a file."""
+    path = tmp_path / "m.toml"
+    path.write_text(MEASURE)
+    return path

@@ -1,5 +1,5 @@
-"""The command line: output contract, files, exit codes, and one clear message (exit 2) for
-every kind of bad input."""
+"""The command line: options, exit codes, and one clear message (exit 2) for every kind of bad
+input. What the commands write: report/test_output_cli.py."""
 
 from __future__ import annotations
 
@@ -21,45 +21,6 @@ def write(tmp_path: Path, text: str, name: str = "bad.toml") -> str:
 
 
 GOOD = SMALL
-
-
-def test_toy_json_contract(capsys: pytest.CaptureFixture[str],
-                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """The toy (see README): 500 ready at the start, 1,500 to engineer for a year, execution
-    500 + 250 a year up to 1,000 -> 500 (2025), 1,000 (2026), 500 (2027) after 500 in 2024;
-    cumulative 500, 1,000, 2,000, 2,500; p50 = 1,250 -> 2026, p95 = 2,375 -> 2027."""
-    code, out, _ = run(capsys, monkeypatch, "plan", TOY, "--format", "json")
-    assert code == 0
-    doc = json.loads(out)
-    for key in ("status", "instance", "scenario", "trajectory", "milestones", "scope",
-                "capacity", "solver", "input_sha256"):
-        assert key in doc
-    assert doc["status"] == "optimal"
-    assert [(r["year"], r["completed"], r["cumulative"]) for r in doc["trajectory"]] == [
-        (2024, 500, 500), (2025, 500, 1000), (2026, 1000, 2000), (2027, 500, 2500)]
-    assert doc["milestones"] == {"p50": "2026", "p95": "2027", "finish": "2027"}
-    assert doc["trajectory"][0]["realised"] is True
-    assert doc["solver"]["name"] == "highs"
-    assert len(doc["input_sha256"]) == 64
-
-
-def test_table_output(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, _ = run(capsys, monkeypatch, "plan", TOY)
-    assert code == 0
-    assert "realised" in out and "Milestones: p50 2026, p95 2027, finish 2027" in out
-    assert "Deadline 2026: 2,000 done by its end (80.0%), not met" in out
-
-
-def test_csv_and_out_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                            monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, _ = run(capsys, monkeypatch, "plan", TOY, "--format", "csv", "--out",
-                       str(tmp_path / "o"))
-    assert code == 0
-    assert out.splitlines()[0] == "year,completed,cumulative,share,realised,engineering,execution"
-    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
-        "capacity.csv", "cumulative.png", "plan.json", "plan.xlsx", "targets.png",
-        "trajectory.csv"]
-    assert json.loads((tmp_path / "o" / "plan.json").read_text())["status"] == "optimal"
 
 
 def test_set_and_scenario(capsys: pytest.CaptureFixture[str],
@@ -166,3 +127,12 @@ def test_validate_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     path = write(tmp_path, GOOD.replace("count = 100", "count = -1"))
     code, _, err = run(capsys, monkeypatch, "validate", path)
     assert code == 2 and "segment.a.count" in err
+
+
+@pytest.mark.parametrize("command", ["plan", "validate", "compare", "whatif", "evaluate",
+                                     "explain", "tradeoff"])
+def test_every_command_refuses_a_missing_file(command: str, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    extra = {"evaluate": ["--targets", "t.csv"], "whatif": ["--marginal"]}.get(command, [])
+    code, _, err = run(capsys, monkeypatch, command, "no/such.toml", *extra)
+    assert code == 2 and "error: no/such.toml: file not found" in err
