@@ -1,0 +1,42 @@
+"""`capplan evaluate` on the command line: the regulator's targets against Groningen, and one
+message naming the file and the fault for each kind of bad target file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builders import INSTANCES, run_cli
+
+GRONINGEN = INSTANCES / "groningen-2024.toml"
+
+
+def test_evaluate_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SodM targets against the Groningen instance: 2,000 in 2025 is more than the
+    instance's work in progress and ramp allow."""
+    code, out, _ = run_cli(capsys, monkeypatch, "evaluate", str(GRONINGEN), "--targets",
+                           str(INSTANCES / "sodm-2024-targets.csv"))
+    assert code == 0
+    assert "The targets imply 95% in 2028 and 100% in 2029." in out
+    assert "They cannot be delivered from 2025" in out
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("year,done\n2025,1\n", "header: columns must be year,completed"),
+    ("year,completed\n2025,-3\n", "row 2, completed: Input should be greater than or equal"),
+    ("year,completed\n2025,abc\n", "row 2, completed"),
+    ("year,completed\n2025,1\n2025,2\n", "row 3, year: 2025 appears twice"),
+    ("year,completed\n2024,1399\n", "year 2024: 1,399 differs from [history] 1,400"),
+    ("year,completed\n2019,10\n", "year 2019: is before start 2025 and not in [history]"),
+    ("year,completed\n2050,10\n", "year 2050: is after horizon_end 2036"),
+])
+def test_bad_targets(text: str, message: str, tmp_path: Path,
+                     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(text)
+    code, _, err = run_cli(capsys, monkeypatch, "evaluate", str(GRONINGEN), "--targets",
+                           str(path))
+    assert code == 2, err
+    assert err.startswith(f"error: {path}")
+    assert message in err
