@@ -89,6 +89,13 @@ def completed(plan_: Plan) -> list[float]:
     return [round(float(v), 3) for v in plan_.periods["completed"]]
 
 
+def write_file(folder: Path, name: str, text: str) -> Path:
+    """Write `text` to `folder / name` (UTF-8) and return the path."""
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def deadline_instance(hard: bool = True) -> Instance:
     """2,000 items, rate 1,000 a year before start, ramp-up 500, max 5,000 (never binding);
     deadline 2025."""
@@ -129,6 +136,10 @@ mode = "out"
 "capacity.execution.max" = 50
 "capacity.execution.initial" = 50
 """
+
+# The columns of an actuals file (`capplan replan --actuals`).
+ACTUALS_HEADER = (
+    "period,segment,engineering_done,execution_done,in_engineering,ready,in_execution\n")
 
 SOLVERS = available()
 
