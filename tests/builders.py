@@ -96,6 +96,13 @@ def write_file(folder: Path, name: str, text: str) -> Path:
     return path
 
 
+def with_risks(folder: Path, risks: str, name: str = "r.toml") -> Path:
+    """The toy instance with `risks` ([[risk]] blocks) appended, written to `folder / name`."""
+    path = folder / name
+    path.write_text((INSTANCES / "toy.toml").read_text() + "\n" + risks, encoding="utf-8")
+    return path
+
+
 def deadline_instance(hard: bool = True) -> Instance:
     """2,000 items, rate 1,000 a year before start, ramp-up 500, max 5,000 (never binding);
     deadline 2025."""
@@ -140,6 +147,19 @@ mode = "out"
 # The columns of an actuals file (`capplan replan --actuals`).
 ACTUALS_HEADER = (
     "period,segment,engineering_done,execution_done,in_engineering,ready,in_execution\n")
+
+# Two risks for the toy: design may take longer, and there may be more houses.
+VARIED_RISKS = """
+[[risk]]
+id = "slow-design"
+likelihood = 0.5
+effect = [ { path = "segment.houses.engineering_days", triangular = [365, 500, 730] } ]
+
+[[risk]]
+id = "more-houses"
+likelihood = 0.4
+effect = [ { path = "segment.houses.count", uniform = [2000, 2600] } ]
+"""
 
 SOLVERS = available()
 

@@ -1,15 +1,15 @@
-"""Uncertainty: the risk register, sampling, sweeps, tornado, robust targets, Dask."""
+"""Uncertainty: the risk register, sampling, sweeps, tornado, robust targets, Dask, and
+samples solved as a sweep solves them."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from builders import INSTANCES, run_cli
+from builders import INSTANCES, VARIED_RISKS, with_risks
 from capplan.core.solve import plan
 from capplan.inputs.load import load
 from capplan.inputs.schema import Effect, Risk
@@ -22,14 +22,6 @@ from capplan.uncertainty.samples import (
     short_horizon,
 )
 from capplan.uncertainty.sweep import sweep
-
-TOY = (INSTANCES / "toy.toml").read_text()
-
-
-def with_risks(tmp_path: Path, risks: str, name: str = "r.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(TOY + "\n" + risks, encoding="utf-8")
-    return path
 
 
 def values(effect: Effect, n: int = 20000) -> np.ndarray:
@@ -109,24 +101,11 @@ def test_tornado_puts_the_dominant_risk_first(tmp_path: Path) -> None:
     assert list(result.tornado["P50 finish on"]) == ["2028", "2027"]
 
 
-VARIED = """
-[[risk]]
-id = "slow-design"
-likelihood = 0.5
-effect = [ { path = "segment.houses.engineering_days", triangular = [365, 500, 730] } ]
-
-[[risk]]
-id = "more-houses"
-likelihood = 0.4
-effect = [ { path = "segment.houses.count", uniform = [2000, 2600] } ]
-"""
-
-
 def test_robust_targets_hold_in_the_stated_share(tmp_path: Path) -> None:
     """Targets for 80%: reached (checked by solving each sample with them as lower bounds)
     in at least 80% of the samples; yearly targets add up to the cumulative ones, history
     (500) included."""
-    loaded = load(with_risks(tmp_path, VARIED))
+    loaded = load(with_risks(tmp_path, VARIED_RISKS))
     result = sweep(loaded, 40, seed=5, robust=0.8, tornado_samples=0)
     assert result.robust is not None
     assert result.robust_info["reached_in"] >= 0.8
@@ -138,7 +117,7 @@ def test_robust_targets_hold_in_the_stated_share(tmp_path: Path) -> None:
 def test_workers_do_not_change_the_numbers(tmp_path: Path) -> None:
     """The same seed on one process, two processes and a Dask LocalCluster: the same samples,
     the same summaries."""
-    loaded = load(with_risks(tmp_path, VARIED))
+    loaded = load(with_risks(tmp_path, VARIED_RISKS))
     one = sweep(loaded, 12, seed=9, workers=1, tornado_samples=4)
     two = sweep(loaded, 12, seed=9, workers=2, tornado_samples=4, batch=3)
     pd.testing.assert_frame_equal(one.samples, two.samples)
@@ -150,72 +129,12 @@ def test_workers_do_not_change_the_numbers(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(one.yearly, on_dask.yearly)
 
 
-def test_sweep_command_writes_everything(tmp_path: Path, _ledger_in_tmp: Path,
-                                         capsys: pytest.CaptureFixture[str],
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    path = with_risks(tmp_path, VARIED)
-    code, out, err = run_cli(capsys, monkeypatch, "sweep", str(path), "--samples", "10",
-                             "--workers", "1", "--tornado-samples", "3", "--robust", "0.7",
-                             "--out", str(tmp_path / "o"))
-    assert code == 0, err
-    assert "Probability of finishing by the end of 2026" in out
-    assert "p95 is not an objective term" in out  # the toy's terms: finish, waiting
-    written = {p.name for p in (tmp_path / "o").iterdir()}
-    assert {"sweep.json", "sweep.xlsx", "samples.csv", "samples.parquet", "fan.png",
-            "tornado.png", "heatmap.png", "yearly.csv", "robust_targets.csv"} <= written
-    assert len(pd.read_parquet(tmp_path / "o" / "samples.parquet")) == 10
-    doc = json.loads((tmp_path / "o" / "sweep.json").read_text())
-    assert doc["samples"] == 10 and doc["robust_info"]["share"] == 0.7
-    code, out, _ = run_cli(capsys, monkeypatch, "runs", "list")
-    assert code == 0 and "sweep" in out
-    code, out, err = run_cli(capsys, monkeypatch, "sweep", str(path), "--samples", "4",
-                             "--workers", "1", "--tornado-samples", "0",
-                             "--set", 'objective.terms=["finish", "p95", "waiting"]')
-    assert code == 0, err
-    assert "p95 is not an objective term" not in out
-
-
-BAD = [
-    ('likelihood = 1.3\neffect = [ { path = "segment.houses.count", fixed = 1 } ]',
-     "risk.r.likelihood: Input should be less than or equal to 1"),
-    ('likelihood = 0.5\neffect = [ { path = "segment.houses.engineering_days", '
-     "triangular = [230, 500, 480] } ]", "triangular: mode 500 is outside 230..480"),
-    ('likelihood = 0.5\neffect = [ { path = "segment.flats.count", fixed = 1 } ]',
-     "risk.r.effect[0]: segment.flats.count: segment 'flats' matches nothing"),
-    ('likelihood = 0.5\neffect = [ { path = "segment.houses.count", fixed = 1, '
-     "uniform = [1, 2] } ]", "give exactly one of fixed, uniform, triangular, choice"),
-    ('likelihood = 0.5\neffect = [ { path = "segment.houses.count", uniform = [5, 1] } ]',
-     "uniform: expected [low, high] with low <= high"),
-    ('likelihood = 0.5\neffect = [ { path = "programme.horizon_end", fixed = 2040 } ]',
-     "the programme's horizon cannot be a risk"),
-    ('likelihood = 0.5\neffect = [ { path = "segment.houses.count", fixed = -5 } ]',
-     "segment.houses.count: Input should be greater than or equal to 0"),
-]
-
-
-@pytest.mark.parametrize(("block", "message"), BAD)
-def test_bad_risk_blocks(block: str, message: str, tmp_path: Path,
-                         capsys: pytest.CaptureFixture[str],
-                         monkeypatch: pytest.MonkeyPatch) -> None:
-    path = with_risks(tmp_path, f'[[risk]]\nid = "r"\n{block}\n')
-    code, _, err = run_cli(capsys, monkeypatch, "sweep", str(path), "--samples", "2",
-                           "--workers", "1")
-    assert code == 2, err
-    assert message in err and "Traceback" not in err
-
-
-def test_an_instance_without_risks_is_refused(capsys: pytest.CaptureFixture[str],
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    code, _, err = run_cli(capsys, monkeypatch, "sweep", str(INSTANCES / "toy.toml"))
-    assert code == 2 and "no [[risk]] blocks" in err
-
-
 def _waiting(cumulative: np.ndarray, scope: int, per_year: int) -> float:
     """Item-years not yet completed, from a sample's cumulative curve (history included)."""
     return float(np.sum(scope - cumulative)) / per_year
 
 
-SLOWER = VARIED.replace("[2000, 2600]", "[2000, 4000]")
+SLOWER = VARIED_RISKS.replace("[2000, 2600]", "[2000, 4000]")
 
 
 @pytest.mark.parametrize(("instance", "risks", "samples"), [
