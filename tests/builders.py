@@ -4,6 +4,7 @@ pipeline, and the command line run in-process. Import them: `from builders impor
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from capplan.core.context import Built
 from capplan.core.results import Plan, read_plan
 from capplan.core.solve import Solution, plan
 from capplan.inputs.schema import Instance, validate
+from capplan.residents.register import pseudonym
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCES = ROOT / "instances"
@@ -103,6 +105,25 @@ def with_risks(folder: Path, risks: str, name: str = "r.toml") -> Path:
     return path
 
 
+def toy_register(path: Path, extra: str = "", rows: list[str] | None = None) -> Path:
+    """The toy instance's 2,000 houses: 500 ready (r0001..r0500), 1,500 released (a0001 the
+    oldest .. a1500 the newest), all before 2025."""
+    lines = [f"id,segment,stage,since,risk_class{extra}"]
+    base = dt.date(2020, 1, 1)
+    for k in range(500):
+        lines.append(f"r{k + 1:04d},houses,ready,{base + dt.timedelta(days=k)},1")
+    for k in range(1500):
+        lines.append(f"a{k + 1:04d},houses,released,{base + dt.timedelta(days=k)},"
+                     f"{3 if k >= 1400 else 1}")
+    path.write_text("\n".join(rows or lines) + "\n", encoding="utf-8")
+    return path
+
+
+def pseudo(ident: str) -> str:
+    """The pseudonym of an external id under PSEUDONYM_KEY."""
+    return pseudonym(PSEUDONYM_KEY.encode(), ident)
+
+
 def deadline_instance(hard: bool = True) -> Instance:
     """2,000 items, rate 1,000 a year before start, ramp-up 500, max 5,000 (never binding);
     deadline 2025."""
@@ -160,6 +181,9 @@ id = "more-houses"
 likelihood = 0.4
 effect = [ { path = "segment.houses.count", uniform = [2000, 2600] } ]
 """
+
+# A pseudonym key for residents' tests (the `pseudonym_key` fixture sets it).
+PSEUDONYM_KEY = "a-test-key-of-enough-length"
 
 SOLVERS = available()
 

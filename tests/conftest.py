@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from builders import MEASURE, SOLVERS
+from builders import MEASURE, PSEUDONYM_KEY, SOLVERS
 
 
 @pytest.fixture(autouse=True)
@@ -28,3 +28,9 @@ def measure_instance(tmp_path: Path) -> Path:
     path = tmp_path / "m.toml"
     path.write_text(MEASURE)
     return path
+
+
+@pytest.fixture
+def pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Residents' commands find builders.PSEUDONYM_KEY in CAPPLAN_PSEUDONYM_KEY."""
+    monkeypatch.setenv("CAPPLAN_PSEUDONYM_KEY", PSEUDONYM_KEY)
