@@ -1,5 +1,6 @@
-"""Test builders: small instances written as Python dicts or TOML, solved through the real
-pipeline, and the command line run in-process. Import them: `from builders import make, solve`."""
+"""Test builders shared by every test folder: small instances written as Python dicts or TOML,
+solved through the real pipeline, input files written to a test's folder, and the command line
+run in-process. Import them (`from builders import make, solve`); fixtures live in conftest.py."""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ from capplan.inputs.schema import Instance, validate
 from capplan.residents.register import pseudonym
 
 ROOT = Path(__file__).resolve().parent.parent
+
 INSTANCES = ROOT / "instances"
+
+
+# --- instances from parts ---------------------------------------------------------------------
 
 
 def segment(name: str = "a", count: int = 100, eng: float = 0.0, exe: float = 0.0,
@@ -71,64 +76,14 @@ def make(
     return validate(raw, "test")
 
 
-def solve(
-    instance: Instance, terms: list[str] | None = None, solver: str = "highs",
-    method: str = "auto",
-) -> tuple[Built, Solution, Plan]:
-    """Build, solve and read back a plan."""
-    built, solution = plan(instance, terms, solver=solver, method=method)
-    return built, solution, read_plan(built, solution)
-
-
-def cap(built: Built, solution: Solution, stage: str = "execution") -> list[float]:
-    """Capacity levels per period, rounded to 3 decimals."""
-    assert solution.x is not None
-    return [round(float(v), 3) for v in solution.x[built.v.cap[stage]]]
-
-
-def completed(plan_: Plan) -> list[float]:
-    """Completions per period (items), rounded to 3 decimals."""
-    return [round(float(v), 3) for v in plan_.periods["completed"]]
-
-
-def write_file(folder: Path, name: str, text: str) -> Path:
-    """Write `text` to `folder / name` (UTF-8) and return the path."""
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def with_risks(folder: Path, risks: str, name: str = "r.toml") -> Path:
-    """The toy instance with `risks` ([[risk]] blocks) appended, written to `folder / name`."""
-    path = folder / name
-    path.write_text((INSTANCES / "toy.toml").read_text() + "\n" + risks, encoding="utf-8")
-    return path
-
-
-def toy_register(path: Path, extra: str = "", rows: list[str] | None = None) -> Path:
-    """The toy instance's 2,000 houses: 500 ready (r0001..r0500), 1,500 released (a0001 the
-    oldest .. a1500 the newest), all before 2025."""
-    lines = [f"id,segment,stage,since,risk_class{extra}"]
-    base = dt.date(2020, 1, 1)
-    for k in range(500):
-        lines.append(f"r{k + 1:04d},houses,ready,{base + dt.timedelta(days=k)},1")
-    for k in range(1500):
-        lines.append(f"a{k + 1:04d},houses,released,{base + dt.timedelta(days=k)},"
-                     f"{3 if k >= 1400 else 1}")
-    path.write_text("\n".join(rows or lines) + "\n", encoding="utf-8")
-    return path
-
-
-def pseudo(ident: str) -> str:
-    """The pseudonym of an external id under PSEUDONYM_KEY."""
-    return pseudonym(PSEUDONYM_KEY.encode(), ident)
-
-
 def deadline_instance(hard: bool = True) -> Instance:
     """2,000 items, rate 1,000 a year before start, ramp-up 500, max 5,000 (never binding);
     deadline 2025."""
     return make([segment(count=2000)], execution={"initial": 1000, "max": 5000, "ramp_up": 500},
                 deadline=2025, hard=hard)
+
+
+# --- instance and input texts -----------------------------------------------------------------
 
 
 # A one-segment yearly instance (100 items, no lead times) that tests extend.
@@ -165,10 +120,6 @@ mode = "out"
 "capacity.execution.initial" = 50
 """
 
-# The columns of an actuals file (`capplan replan --actuals`).
-ACTUALS_HEADER = (
-    "period,segment,engineering_done,execution_done,in_engineering,ready,in_execution\n")
-
 # Two risks for the toy: design may take longer, and there may be more houses.
 VARIED_RISKS = """
 [[risk]]
@@ -182,10 +133,81 @@ likelihood = 0.4
 effect = [ { path = "segment.houses.count", uniform = [2000, 2600] } ]
 """
 
+# The columns of an actuals file (`capplan replan --actuals`).
+ACTUALS_HEADER = (
+    "period,segment,engineering_done,execution_done,in_engineering,ready,in_execution\n")
+
+
+# --- files in a test's folder -----------------------------------------------------------------
+
+
+def write_file(folder: Path, name: str, text: str) -> Path:
+    """Write `text` to `folder / name` (UTF-8) and return the path."""
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def with_risks(folder: Path, risks: str, name: str = "r.toml") -> Path:
+    """The toy instance with `risks` ([[risk]] blocks) appended, written to `folder / name`."""
+    path = folder / name
+    path.write_text((INSTANCES / "toy.toml").read_text() + "\n" + risks, encoding="utf-8")
+    return path
+
+
+# --- residents' registers ---------------------------------------------------------------------
+
+
 # A pseudonym key for residents' tests (the `pseudonym_key` fixture sets it).
 PSEUDONYM_KEY = "a-test-key-of-enough-length"
 
+
+def toy_register(path: Path, extra: str = "", rows: list[str] | None = None) -> Path:
+    """The toy instance's 2,000 houses: 500 ready (r0001..r0500), 1,500 released (a0001 the
+    oldest .. a1500 the newest), all before 2025."""
+    lines = [f"id,segment,stage,since,risk_class{extra}"]
+    base = dt.date(2020, 1, 1)
+    for k in range(500):
+        lines.append(f"r{k + 1:04d},houses,ready,{base + dt.timedelta(days=k)},1")
+    for k in range(1500):
+        lines.append(f"a{k + 1:04d},houses,released,{base + dt.timedelta(days=k)},"
+                     f"{3 if k >= 1400 else 1}")
+    path.write_text("\n".join(rows or lines) + "\n", encoding="utf-8")
+    return path
+
+
+def pseudo(ident: str) -> str:
+    """The pseudonym of an external id under PSEUDONYM_KEY."""
+    return pseudonym(PSEUDONYM_KEY.encode(), ident)
+
+
+# --- solving ----------------------------------------------------------------------------------
+
+
 SOLVERS = available()
+
+
+def solve(
+    instance: Instance, terms: list[str] | None = None, solver: str = "highs",
+    method: str = "auto",
+) -> tuple[Built, Solution, Plan]:
+    """Build, solve and read back a plan."""
+    built, solution = plan(instance, terms, solver=solver, method=method)
+    return built, solution, read_plan(built, solution)
+
+
+def cap(built: Built, solution: Solution, stage: str = "execution") -> list[float]:
+    """Capacity levels per period, rounded to 3 decimals."""
+    assert solution.x is not None
+    return [round(float(v), 3) for v in solution.x[built.v.cap[stage]]]
+
+
+def completed(plan_: Plan) -> list[float]:
+    """Completions per period (items), rounded to 3 decimals."""
+    return [round(float(v), 3) for v in plan_.periods["completed"]]
+
+
+# --- the command line -------------------------------------------------------------------------
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
