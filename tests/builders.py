@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from capplan.cli import main
 from capplan.core.backends import available
 from capplan.core.context import Built
 from capplan.core.results import Plan, read_plan
@@ -212,13 +213,13 @@ def completed(plan_: Plan) -> list[float]:
 
 def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
             *args: str) -> tuple[int, str, str]:
-    """Run `capplan ARGS` in-process; returns (exit code, stdout, stderr)."""
-    import cli
-
+    """Run `capplan ARGS` in-process, through the console script's entry point (what the root
+    cli.py calls); returns (exit code, stdout, stderr). The name `cli` is not imported here: on
+    the test path it is the tests/cli folder."""
     monkeypatch.setattr(sys, "argv", ["capplan", *args])
     code = 0
     try:
-        cli.main()
+        main()
     except SystemExit as exc:
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
