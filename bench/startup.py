@@ -161,7 +161,8 @@ def heavy_imports(argv: list[str], cwd: Path) -> tuple[list[str], dict[str, str]
 def pulled_by(importtime: str, modules: list[str]) -> dict[str, str]:
     """From `-X importtime` output (a module's line follows those of what it imported, one
     level deeper): the nearest capplan module above the first import of each of `modules`
-    (or of one of its submodules), with the cumulative milliseconds of that import."""
+    (or, when a package logs no line of its own, of its first submodule), with the
+    cumulative milliseconds of that import."""
     lines = []
     for line in importtime.splitlines():
         if not line.startswith("import time:") or "|" not in line or "cumulative" in line:
@@ -170,18 +171,21 @@ def pulled_by(importtime: str, modules: list[str]) -> dict[str, str]:
         depth = (len(name) - len(name.lstrip())) // 2
         lines.append((depth, name.strip(), int(cumulative) / 1000))
     found: dict[str, str] = {}
-    for i, (depth, dotted, ms) in enumerate(lines):
-        name = dotted.split(".")[0]  # a package may log only its submodules (highspy does)
-        if name not in modules or name in found:
+    for module in modules:
+        # the package's own line, else its first submodule's (highspy logs only those)
+        exact = [i for i, line in enumerate(lines) if line[1] == module]
+        inside = [i for i, line in enumerate(lines) if line[1].startswith(module + ".")]
+        if not exact and not inside:
             continue
-        level, owner = depth, "a command, while running"
-        for later_depth, later_name, _ in lines[i + 1:]:
+        first = exact[0] if exact else inside[0]
+        level, owner = lines[first][0], "a command, while running"
+        for later_depth, later_name, _ in lines[first + 1:]:
             if later_depth < level:
                 level = later_depth
                 if later_name.startswith("capplan"):
                     owner = later_name
                     break
-        found[name] = f"{owner} ({ms:.0f} ms)"
+        found[module] = f"{owner} ({lines[first][2]:.0f} ms)"
     return found
 
 
