@@ -6,13 +6,16 @@ alike; medians over the pairs, and the median of the per-pair ratios:
 - `capplan plan INSTANCE --no-ledger` against a script that imports highspy and solves, one
   after the other from MPS files, the same LPs `capplan plan` solves (every milestone probe
   and every pass, written once beforehand from inside the backend) (goal: at most 1.5x);
-- in process, `plan` and `read_plan` on a loaded instance against the solver seconds that same
-  run reports (`Solution.solver_seconds`) (goal: at most 1.2x).
+- in process, the API's `capplan.plan` on a loaded instance against the solver seconds that
+  same run reports (`solution.solver_seconds`) (goal: at most 1.2x).
 A whole process's CPU time is the child's user + system time (os.wait4); wall time is taken
 around it. Last, the heavy modules each command imports, and the capplan module that pulls
 each in (from `python -X importtime`).
 
-Run: python bench/startup.py [--pairs 15] [--instance instances/groningen-2024.toml]
+INSTANCE is a shipped example's name or a file (default: groningen-2024, the quarterly
+Groningen instance).
+
+Run: python bench/startup.py [--pairs 15] [--instance groningen-2024]
 """
 
 from __future__ import annotations
@@ -29,13 +32,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import capplan
 from capplan.core import backends
-from capplan.core.results import read_plan
-from capplan.core.solve import plan
-from capplan.inputs.load import load
 
-ROOT = Path(__file__).resolve().parent.parent
-INSTANCE = ROOT / "instances" / "groningen-2024.toml"
+INSTANCE = "groningen-2024"
 HEAVY = ("pydantic", "numpy", "pandas", "pyarrow", "matplotlib", "openpyxl", "pulp", "ortools",
          "dask", "highspy")
 
@@ -96,7 +96,7 @@ def paired(a: Callable[[], tuple[float, float]], b: Callable[[], tuple[float, fl
     return out
 
 
-def dump_passes(instance_path: Path, folder: Path) -> tuple[list[Path], list[str]]:
+def dump_passes(instance: str, folder: Path) -> tuple[list[Path], list[str]]:
     """Plan the instance as `capplan plan` does, writing each LP HiGHS is given (every probe
     and pass) as MPS; returns the files and each solve's status."""
     written: list[Path] = []
@@ -113,26 +113,25 @@ def dump_passes(instance_path: Path, folder: Path) -> tuple[list[Path], list[str
 
     backends.HighsBackend._solve = record  # type: ignore[method-assign]
     try:
-        plan(load(instance_path).instance)
+        capplan.plan(instance)
     finally:
         backends.HighsBackend._solve = original  # type: ignore[method-assign]
     return written, statuses
 
 
-def in_process(instance_path: Path, pairs: int) -> dict[str, float]:
-    """Medians over `pairs` runs of plan + read_plan on a loaded instance: wall and CPU seconds,
+def in_process(instance: str, pairs: int) -> dict[str, float]:
+    """Medians over `pairs` runs of `capplan.plan` on a loaded instance: wall and CPU seconds,
     the solver seconds of the same run, the parts, and the ratio wall / solver seconds."""
-    instance = load(instance_path).instance
+    loaded = capplan.load(instance)
     rows = []
     for _ in range(pairs):
         wall0, cpu0 = time.perf_counter(), time.process_time()
-        built, solution = plan(instance)
-        read0 = time.perf_counter()
-        read_plan(built, solution)
+        result = capplan.plan(loaded)
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        solution = result.solution
         rows.append({"wall": wall, "cpu": cpu, "solver": solution.solver_seconds,
                      "build": solution.build_seconds, "load": solution.load_seconds,
-                     "read_plan": time.perf_counter() - read0, "solves": solution.solves,
+                     "plan": solution.seconds, "solves": solution.solves,
                      "ratio": wall / solution.solver_seconds})
     return {k: statistics.median(r[k] for r in rows) for k in rows[0]}
 
@@ -192,9 +191,10 @@ def pulled_by(importtime: str, modules: list[str]) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=15)
-    parser.add_argument("--instance", type=Path, default=INSTANCE)
+    parser.add_argument("--instance", default=INSTANCE, help="a shipped name or a file")
     args = parser.parse_args()
-    instance = args.instance.resolve()
+    path = Path(args.instance)
+    instance = str(path.resolve()) if path.exists() else args.instance
     work = Path(tempfile.mkdtemp(prefix="capplan-startup-"))
     cli = capplan_command()
     files, statuses = dump_passes(instance, work)
@@ -202,7 +202,7 @@ def main() -> None:
     script.write_text(BASELINE_SCRIPT)
     replayed = subprocess.run([sys.executable, str(script), *map(str, files)],
                               capture_output=True, text=True, check=True).stdout.split()
-    print(f"instance: {instance.name}; {len(files)} LPs written as MPS; statuses in capplan "
+    print(f"instance: {args.instance}; {len(files)} LPs written as MPS; statuses in capplan "
           f"{statuses}, from MPS {replayed}")
     print(f"{args.pairs} interleaved pairs each; CPU = user + system of the child process\n")
 
@@ -211,7 +211,7 @@ def main() -> None:
             lambda: run_child([*cli, "--help"], work),
             lambda: run_child([sys.executable, "-c", "import typer"], work), args.pairs)),
         ("capplan plan --no-ledger", f"highspy script, {len(files)} MPS", 1.5, paired(
-            lambda: run_child([*cli, "plan", str(instance), "--no-ledger"], work),
+            lambda: run_child([*cli, "plan", instance, "--no-ledger"], work),
             lambda: run_child([sys.executable, str(script), *map(str, files)], work),
             args.pairs)),
     ]
@@ -224,16 +224,17 @@ def main() -> None:
         print(f"{name:<26}{base:<28}{r['a_wall']:>8.3f}{r['b_wall']:>8.3f}"
               f"{r['ratio_wall']:>7.2f}{r['a_cpu']:>8.3f}{r['b_cpu']:>8.3f}{r['ratio_cpu']:>7.2f}"
               f"{goal:>6.1f}")
-    print(f"{'API plan + read_plan':<26}{'its solver seconds':<28}{api['wall']:>8.3f}"
+    print(f"{'API capplan.plan':<26}{'its solver seconds':<28}{api['wall']:>8.3f}"
           f"{api['solver']:>8.3f}{api['ratio']:>7.2f}{api['cpu']:>8.3f}{'':>8}{'':>7}"
           f"{1.2:>6.1f}")
-    rest = api["wall"] - api["solver"] - api["build"] - api["load"] - api["read_plan"]
+    passes = api["plan"] - api["solver"] - api["build"] - api["load"]
     print(f"\nin process (medians, s): build {api['build']:.3f}, load into HiGHS "
           f"{api['load']:.3f}, solver {api['solver']:.3f} over {api['solves']:.0f} solves, "
-          f"read_plan {api['read_plan']:.3f}, the rest of plan {rest:.3f}")
+          f"the passes around them {passes:.3f}, reading the plan back and the result "
+          f"{api['wall'] - api['plan']:.3f}")
     print("\nheavy modules at start-up (pulled in by):")
     for label, argv in (("capplan --help", ["--help"]),
-                        ("capplan plan", ["plan", str(instance), "--no-ledger"])):
+                        ("capplan plan", ["plan", instance, "--no-ledger"])):
         held, owners = heavy_imports(argv, work)
         print(f"  {label}: " + (", ".join(held) or "none"))
         for module in held:

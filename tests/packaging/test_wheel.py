@@ -105,6 +105,11 @@ def test_the_installed_copy_is_imported(fresh: Fresh) -> None:
     assert version == metadata == "0.1.0"
 
 
+def test_capplan_version(fresh: Fresh) -> None:
+    out = _ok(_run([str(fresh.bin / "capplan"), "--version"], fresh.work))
+    assert out.strip() == "capplan 0.1.0"
+
+
 def test_python_m_capplan_help(fresh: Fresh) -> None:
     out = _ok(_run([str(fresh.python), "-m", "capplan", "--help"], fresh.work))
     assert "plan" in out and "Multi-year capacity planning" in out
@@ -112,8 +117,8 @@ def test_python_m_capplan_help(fresh: Fresh) -> None:
 
 def test_plan_an_installed_example(fresh: Fresh) -> None:
     """`capplan plan` on the installed Groningen example, run from a folder outside the
-    repository, exits 0 with an optimal plan; every capplan module it loaded is the fresh
-    venv's."""
+    repository, exits 0 with an optimal plan, given the file's path or the example's name;
+    every capplan module it loaded is the fresh venv's."""
     example = fresh.site / "capplan" / "examples" / "groningen-2024.toml"
     work = fresh.work
     out = _ok(_run([str(fresh.bin / "capplan"), "plan", str(example),
@@ -126,10 +131,11 @@ def test_plan_an_installed_example(fresh: Fresh) -> None:
             f"atexit.register(lambda: open({str(loaded)!r}, 'w').write(json.dumps(sorted("
             "str(getattr(m, '__file__', None)) for n, m in list(sys.modules.items()) "
             "if n.split('.')[0] == 'capplan'))))\n"
-            f"sys.argv = ['capplan', 'plan', {str(example)!r}, '--no-ledger', '-f', 'json']\n"
+            "sys.argv = ['capplan', 'plan', 'groningen-2024', '--no-ledger', '-f', 'json']\n"
             "from capplan.cli import main\n"
             "main()\n")
-    _ok(_run([str(fresh.python), "-c", code], work))
+    named = json.loads(_ok(_run([str(fresh.python), "-c", code], work)))
+    assert named["status"] == "optimal" and named["milestones"] == doc["milestones"]
     files = json.loads(loaded.read_text())
     assert files and all(Path(f).is_relative_to(fresh.site) for f in files
                          if f != "None")
