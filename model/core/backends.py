@@ -1,12 +1,24 @@
-"""Solver backends behind one interface.
+"""Solver backends behind one interface, each opened through `open_backend`.
 
 HiGHS (highspy) holds the model and takes changes of bounds, costs and rows in place, so a
 re-solve starts from the previous basis. CBC (through PuLP) and OR-Tools (GLOP for LPs, SCIP
 for LPs and MILPs) are given the whole model again at each solve.
+
+A solver's library is imported when its backend is opened, never before: HiGHS comes with
+capplan, the others with an extra (`pip install 'capplan[cbc]'`, `'capplan[ortools]'`), and
+asking for one that is missing is an input error that names the extra.
+
+Time limit: every solve (`Backend.solve`: one LP or MILP, such as one probe of a milestone
+search or one lexicographic pass) may take `time_limit` seconds in the solver (HiGHS's run,
+CBC's run, OR-Tools' Solve), for every backend; handing the model over is not counted (PuLP
+and OR-Tools are given it again at each solve). A plan makes several solves
+(`Solution.solves`), so it may take longer in all; a solve stopped by the limit ends the plan
+with status `time_limit`.
 """
 
 from __future__ import annotations
 
+import importlib
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -16,6 +28,9 @@ from typing import Any
 import numpy as np
 
 from capplan.core.lp import INF, CompiledLP
+from capplan.errors import InputError
+
+DEFAULT_TIME_LIMIT = 600.0
 
 
 class Status(StrEnum):
@@ -47,23 +62,18 @@ class Backend(ABC):
 
     def __init__(self, lp: CompiledLP, time_limit: float) -> None:
         self.time_limit = time_limit
-        self.col_lower = lp.col_lower.copy()
-        self.col_upper = lp.col_upper.copy()
-        self.col_integer = lp.col_integer.copy()
-        self.cost = np.zeros(lp.num_col)
         self.load_seconds = 0.0
         self.solver_seconds = 0.0
         self.solves = 0
         self.last_x: np.ndarray | None = None
 
+    @abstractmethod
     def set_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         """Change column bounds."""
-        self.col_lower[cols] = lower
-        self.col_upper[cols] = upper
 
+    @abstractmethod
     def set_cost(self, cost: np.ndarray) -> None:
         """Replace the objective (minimised)."""
-        self.cost = np.asarray(cost, float).copy()
 
     @abstractmethod
     def add_row(self, cols: np.ndarray, vals: np.ndarray, lower: float, upper: float) -> None:
@@ -108,7 +118,6 @@ class HighsBackend(Backend):
         self._highspy = highspy
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
-        h.setOptionValue("time_limit", float(time_limit))
         h.setOptionValue("mip_rel_gap", 1e-9)
         h.setOptionValue("threads", 1)  # the dual simplex runs serially; parallelism is in workers
         model = highspy.HighsLp()
@@ -130,18 +139,17 @@ class HighsBackend(Backend):
             ]
         h.passModel(model)
         self.h = h
+        self._num_col = lp.num_col
+        self._all_cols = np.arange(lp.num_col, dtype=np.int32)
         self._fresh_iterations = 0
         self.load_seconds = time.perf_counter() - started
 
     def set_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
-        super().set_bounds(cols, lower, upper)
         self.h.changeColsBounds(len(cols), np.asarray(cols, np.int32),
                                 np.asarray(lower, float), np.asarray(upper, float))
 
     def set_cost(self, cost: np.ndarray) -> None:
-        super().set_cost(cost)
-        n = len(self.cost)
-        self.h.changeColsCost(n, np.arange(n, dtype=np.int32), self.cost)
+        self.h.changeColsCost(self._num_col, self._all_cols, np.asarray(cost, float))
 
     def add_row(self, cols: np.ndarray, vals: np.ndarray, lower: float, upper: float) -> None:
         self.h.addRow(float(lower), float(upper), len(cols), np.asarray(cols, np.int32),
@@ -152,6 +160,9 @@ class HighsBackend(Backend):
         ms = self._highspy.HighsModelStatus
         if fresh:
             self.h.clearSolver()
+        # HiGHS measures its time limit on a clock that runs over every `run` of this model
+        # (clearSolver does not reset it): the limit of this solve starts where it stands.
+        self.h.setOptionValue("time_limit", self.h.getRunTime() + float(self.time_limit))
         self.h.setOptionValue("simplex_strategy", 4 if primal else 1)
         # A warm start may wander (seen: a feasibility re-solve taking 1,400 slow iterations
         # over 1.3 s where a fresh solve takes 0.07 s); it gets a quarter of a fresh solve's
@@ -194,6 +205,10 @@ class _RebuildBackend(Backend):
     def __init__(self, lp: CompiledLP, time_limit: float) -> None:
         super().__init__(lp, time_limit)
         self.lp = lp
+        self.col_lower = lp.col_lower.copy()
+        self.col_upper = lp.col_upper.copy()
+        self.col_integer = lp.col_integer.copy()
+        self.cost = np.zeros(lp.num_col)
         self.extra_rows: list[tuple[np.ndarray, np.ndarray, float, float]] = []
         counts = np.diff(lp.col_start)
         cols = np.repeat(np.arange(lp.num_col), counts)
@@ -202,6 +217,13 @@ class _RebuildBackend(Backend):
         self._row_vals = lp.values[order]
         self._row_start = np.zeros(lp.num_row + 1, dtype=int)
         np.cumsum(np.bincount(lp.row_index, minlength=lp.num_row), out=self._row_start[1:])
+
+    def set_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        self.col_lower[cols] = lower
+        self.col_upper[cols] = upper
+
+    def set_cost(self, cost: np.ndarray) -> None:
+        self.cost = np.asarray(cost, float).copy()
 
     def add_row(self, cols: np.ndarray, vals: np.ndarray, lower: float, upper: float) -> None:
         self.extra_rows.append((np.asarray(cols), np.asarray(vals, float), lower, upper))
@@ -353,23 +375,71 @@ BACKENDS: dict[str, type[Backend]] = {
     b.name: b for b in (HighsBackend, CbcBackend, GlopBackend, ScipBackend)
 }
 
+# The library each backend imports, and the extra of capplan that installs it (None: a
+# dependency of capplan itself).
+LIBRARIES: dict[str, tuple[str, str | None]] = {
+    "highs": ("highspy", None),
+    "cbc": ("pulp", "cbc"),
+    "glop": ("ortools.linear_solver.pywraplp", "ortools"),
+    "scip": ("ortools.linear_solver.pywraplp", "ortools"),
+}
+
+
+class SolverUnavailable(Exception):
+    """The chosen backend is unknown or cannot solve this kind of model."""
+
+
+class SolverNotInstalled(InputError):
+    """The chosen backend's library is missing or cannot solve here: an input error on
+    `--solver` (exit code 2) that says what to install."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__("--solver", [("", problem)])
+
+
+def backend_type(name: str) -> type[Backend]:
+    """The backend class of a solver name; SolverUnavailable for an unknown one."""
+    if name not in BACKENDS:
+        raise SolverUnavailable(f"unknown solver '{name}' (one of {', '.join(BACKENDS)})")
+    return BACKENDS[name]
+
+
+def require(name: str) -> None:
+    """Import the library of backend `name` (the first call imports it, later ones find it
+    loaded) and check that it can solve here; SolverNotInstalled naming the extra to install
+    when it cannot."""
+    backend_type(name)
+    module, extra = LIBRARIES[name]
+    install = (f"pip install 'capplan[{extra}]'" if extra
+               else f"{module}: reinstall capplan, which depends on it")
+    try:
+        library = importlib.import_module(module)
+    except ImportError as exc:
+        raise SolverNotInstalled(f"{name} needs {install} ({exc})") from None
+    if name == "cbc" and not _cbc().available():
+        raise SolverNotInstalled(f"cbc: this PuLP has no CBC binary here; {install}")
+    if name in ("glop", "scip") and library.Solver.CreateSolver(name.upper()) is None:
+        raise SolverNotInstalled(f"{name}: this OR-Tools build has no {name.upper()}")
+
+
+def open_backend(name: str, lp: CompiledLP, time_limit: float = DEFAULT_TIME_LIMIT) -> Backend:
+    """Backend `name` holding `lp`; each of its solves may take `time_limit` seconds.
+
+    The one way to create a backend: its library is imported here (SolverNotInstalled, an
+    InputError on `--solver` with the extra to install, when it is missing; SolverUnavailable
+    for an unknown name)."""
+    kind = backend_type(name)
+    require(name)
+    return kind(lp, time_limit)
+
 
 def available() -> list[str]:
-    """Backends whose library loads here."""
+    """Backends whose library loads and solves here."""
     out = []
     for name in BACKENDS:
         try:
-            if name == "highs":
-                import highspy  # noqa: F401
-            elif name == "cbc":
-                if not _cbc().available():
-                    continue
-            else:
-                from ortools.linear_solver import pywraplp
-
-                if pywraplp.Solver.CreateSolver(name.upper()) is None:
-                    continue
-        except ImportError:
+            require(name)
+        except SolverNotInstalled:
             continue
         out.append(name)
     return out

@@ -63,8 +63,6 @@ class ChoiceSplit:
     measures that may be included with the path the class then takes.
     """
 
-    segment: int
-    share: float
     release: np.ndarray
     choose: tuple[str, ...]
     variants: tuple[tuple[frozenset[str], int], ...]
@@ -188,7 +186,7 @@ def _route_segment(
             for r in range(len(choose) + 1)
             for subset in itertools.combinations(choose, r)
         )
-        splits.append(ChoiceSplit(s, share, share * release, choose, variants))
+        splits.append(ChoiceSplit(share * release, choose, variants))
 
 
 def _make_path(

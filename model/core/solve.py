@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from capplan.core.backends import BACKENDS, Backend, Status
+from capplan.core.backends import (
+    DEFAULT_TIME_LIMIT,
+    Backend,
+    SolverUnavailable,
+    Status,
+    backend_type,
+    open_backend,
+    require,
+)
 from capplan.core.build import build
 from capplan.core.context import Built
 from capplan.core.milestones import done_by_bounds, is_milestone
@@ -58,10 +66,6 @@ class _Stopped(Exception):
         self.status = status
 
 
-class SolverUnavailable(Exception):
-    """The chosen backend is not installed or cannot solve this kind of model."""
-
-
 Row = tuple[np.ndarray, np.ndarray, float, float]
 
 
@@ -70,13 +74,17 @@ def plan(
     terms: list[str] | None = None,
     solver: str = "highs",
     method: str = "auto",
-    time_limit: float = 600.0,
+    time_limit: float = DEFAULT_TIME_LIMIT,
     extra_rows: Callable[[Built], list[Row]] | None = None,
     settle: bool = True,
     within: int | None = None,
 ) -> tuple[Built, Solution]:
     """Build and solve an instance lexicographically over its objective terms.
 
+    solver: a backend name (`open_backend`); SolverUnavailable for an unknown one or an LP-only
+    backend asked for a MILP, SolverNotInstalled (an InputError) when its library is missing.
+    time_limit: seconds each solve may take (each probe and pass; a plan makes
+    `Solution.solves` of them).
     extra_rows: rows (cols, coefficients, lower, upper) added to the built model before the
     first solve, such as yearly production targets to evaluate.
     settle: end with the pass that keeps capacity levels as low as the terms allow. A sweep,
@@ -88,19 +96,18 @@ def plan(
     """
     started = time.perf_counter()
     terms = expand_terms(terms or instance.objective.terms)
-    if solver not in BACKENDS:
-        raise SolverUnavailable(f"unknown solver '{solver}' (one of {', '.join(BACKENDS)})")
-    backend_type = BACKENDS[solver]
+    lp_only = backend_type(solver).lp_only
+    require(solver)  # a missing library is said before the model is built
     choose = [m.id for m in instance.measure if m.mode == "choose"]
     if method == "auto":
-        method = "milp" if len(choose) > MAX_ENUMERATED and not backend_type.lp_only else "search"
-    if method == "milp" and backend_type.lp_only:
+        method = "milp" if len(choose) > MAX_ENUMERATED and not lp_only else "search"
+    if method == "milp" and lp_only:
         raise SolverUnavailable(f"solver '{solver}' solves LPs only; use --method search")
     if method == "milp":
         built = build(instance, integer=True, milestones=[t for t in terms if is_milestone(t)])
     else:
         built = build(instance)
-    backend = backend_type(built.lp, time_limit)
+    backend = open_backend(solver, built.lp, time_limit)
     for cols, vals, lower, upper in extra_rows(built) if extra_rows else []:
         backend.add_row(cols, vals, lower, upper)
     try:

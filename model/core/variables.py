@@ -30,8 +30,6 @@ class Variables:
     peak: dict[str, int] = field(default_factory=dict)
     include: dict[str, int] = field(default_factory=dict)
     split: dict[tuple[int, int], int] = field(default_factory=dict)
-    all_done_by: np.ndarray | None = None
-    share_done_by: dict[str, np.ndarray] = field(default_factory=dict)
     relax: dict[str, int] = field(default_factory=dict)
 
 

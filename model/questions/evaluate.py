@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from capplan.core.backends import BACKENDS, Status
+from capplan.core.backends import Status, open_backend
 from capplan.core.build import build
 from capplan.core.context import Built
 from capplan.core.milestones import items_needed
@@ -202,7 +202,7 @@ def _first_failure(instance: Instance, targets: dict[int, int],
     for year, target in targets.items():
         if year < instance.programme.start:
             continue
-        backend = BACKENDS[solver](built.lp, 600.0)
+        backend = open_backend(solver, built.lp)
         for cols, vals, lower, upper in target_rows(built, targets, upto=year - 1):
             backend.add_row(cols, vals, lower, upper)
         (cols, vals, lower, _), = target_rows(built, {year: target})

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from capplan.core.backends import BACKENDS, Status
+from capplan.core.backends import Status, open_backend
 from capplan.core.build import build
 from capplan.core.context import Built
 from capplan.core.milestones import done_by_bounds, is_milestone
@@ -168,7 +168,7 @@ def _least_raise(
     """Least total raise of the relaxed limits that makes the requirement feasible, and the
     first year that needs it; None when still infeasible."""
     built = build(instance, relaxed=relaxed)
-    backend = BACKENDS[solver](built.lp, 600.0)
+    backend = open_backend(solver, built.lp)
     if failed_term and is_milestone(failed_term):
         cols, upper = done_by_bounds(built, failed_term, built.calendar.n - 1)
         upper = np.minimum(upper, built.lp.col_upper[cols])

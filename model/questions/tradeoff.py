@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from capplan.core.backends import BACKENDS, Status
+from capplan.core.backends import Status, open_backend
 from capplan.core.build import build
 from capplan.core.milestones import done_by_bounds
 from capplan.core.objectives import capacity_cost, capacity_level_cost, peak_cost
@@ -28,7 +28,7 @@ def tradeoff(instance: Instance, periods: int = 8, stage: str = "execution",
     """Per milestone (finish, p95) and target period: least peak capacity of `stage`, and
     least capacity cost (or capacity-years)."""
     built = build(instance, peaks=True)
-    backend = BACKENDS[solver](built.lp, 600.0)
+    backend = open_backend(solver, built.lp)
     undone = np.concatenate([*built.v.undone.values(), built.v.undone_total])
     lower, upper = built.lp.col_lower[undone], built.lp.col_upper[undone]
     costly = any(getattr(instance.capacity, s) is not None and getattr(instance.capacity, s).cost
