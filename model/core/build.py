@@ -13,6 +13,7 @@ from capplan.core.milestones import add_milestone_indicator, done_by_bounds
 from capplan.core.routing import route
 from capplan.core.variables import (
     define_capacity_variables,
+    define_change_variables,
     define_flow_variables,
     define_peak_variables,
     define_relaxation_variables,
@@ -49,6 +50,7 @@ def build(
         define_peak_variables(lp, instance, v)
     define_scope_variables(lp, ctx.routing, v, integer)
     define_relaxation_variables(lp, relaxed, v)
+    define_change_variables(lp, instance, n, v)
 
     # --- constraints, one family each (core/constraints.py) ---
     for family in FAMILIES:

@@ -216,6 +216,24 @@ def add_measure_choice(ctx: Built) -> None:
                 lp.add_terms(row, np.array([v.include[m]]), -1.0 if m in taken else 1.0)
 
 
+def add_production_change(ctx: Built) -> None:
+    """done[t] - done[t-1] = rise[t] - fall[t], for t = 1 .. n-1 (items per period), where
+    done[t] = undone_total[t-1] - undone_total[t] is the production of period t
+    (undone_total[-1] = the items remaining at the start)."""
+    n = ctx.n
+    if n < 2:
+        return
+    lp, v, u = ctx.rows, ctx.v, ctx.v.undone_total
+    rhs = np.zeros(n - 1)
+    rhs[0] = float(ctx.instance.remaining)  # done[0] - done[-1] has no done[-1]: 2u0 - u1 - R
+    rows = lp.add_rows("production_change", n - 1, rhs, rhs)
+    lp.add_terms(rows, u[:-1], 2.0)  # done[t] = u[t-1] - u[t], done[t-1] = u[t-2] - u[t-1]
+    lp.add_terms(rows, u[1:], -1.0)
+    lp.add_terms(rows[1:], u[:-2], -1.0)
+    lp.add_terms(rows, v.rise, -1.0)
+    lp.add_terms(rows, v.fall, 1.0)
+
+
 Family = Callable[[Built], None]
 
 FAMILIES: list[Family] = [
@@ -228,4 +246,5 @@ FAMILIES: list[Family] = [
     add_peak_level,
     add_regional_ceiling,
     add_measure_choice,
+    add_production_change,
 ]

@@ -7,6 +7,7 @@ Linear terms are cost vectors over the columns:
 - `waiting`: sum_{s,t} undone[s, t] * dt, item-years not yet completed;
 - `cost`: sum_{stage,t} cost[stage] * cap[stage, t] * dt, capacity cost;
 - `scope`: -sum_m value[m] * affected[m] * include[m], the value of included measures;
+- `smooth`: sum_t (rise[t] + fall[t]) / dt, the total change of the production rate;
 - `capacity`: sum_{stage,t} cap[stage, t] * dt, the last tie-breaker: the least capacity that
   carries the plan.
 """
@@ -18,7 +19,7 @@ import numpy as np
 from capplan.core.context import Built
 from capplan.core.milestones import is_milestone, milestone_period
 
-LINEAR_TERMS = ("waiting", "cost", "scope", "capacity")
+LINEAR_TERMS = ("waiting", "cost", "scope", "smooth", "capacity")
 
 
 def waiting_cost(built: Built) -> np.ndarray:
@@ -61,6 +62,16 @@ def peak_cost(built: Built, stage: str) -> np.ndarray:
     return c
 
 
+def smooth_cost(built: Built) -> np.ndarray:
+    """c[rise[t]] = c[fall[t]] = periods per year: the total change of the annual production
+    rate from period to period (items per year), so that targets can be followed; the same
+    measure at every time step."""
+    c = np.zeros(built.lp.num_col)
+    c[built.v.rise] = built.calendar.per_year
+    c[built.v.fall] = built.calendar.per_year
+    return c
+
+
 def linear_cost(built: Built, term: str) -> np.ndarray:
     """The cost vector of a linear term."""
     return {
@@ -68,6 +79,7 @@ def linear_cost(built: Built, term: str) -> np.ndarray:
         "cost": capacity_cost,
         "scope": scope_cost,
         "capacity": capacity_level_cost,
+        "smooth": smooth_cost,
     }[term](built)
 
 

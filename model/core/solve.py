@@ -6,8 +6,14 @@ Two methods give the same optimum:
   T": the least-waiting LP with bounds changed in place, re-solved from the last basis.
 - `milp`: one MILP with include[m] binary and indicator binaries per milestone term; the
   general fallback (used by `auto` when there are many choose measures) and the cross-check.
-Each term is optimised, then held within its tolerance while the next is optimised; a last
-pass keeps capacity levels as low as the plan allows.
+Each term is optimised, then held within its tolerance while the next is optimised.
+
+The plan printed is one defined plan, whatever the solver's choice among equal optima
+(`_canonical`): every reported milestone that is not a term (p50, p95 and finish are always
+reported) is the earliest period reachable with the terms held, and is held in turn (finish,
+then p95, then p50); then, year by year from the first, the most items done by the year's end
+with everything before held (so the cumulative curve at year ends, hence the yearly targets,
+is unique). A last pass keeps capacity levels as low as the plan allows.
 """
 
 from __future__ import annotations
@@ -30,12 +36,19 @@ from capplan.core.backends import (
 )
 from capplan.core.build import build
 from capplan.core.context import Built
-from capplan.core.milestones import done_by_bounds, is_milestone
+from capplan.core.milestones import (
+    done_by_bounds,
+    is_milestone,
+    milestone_period,
+    remaining_allowed,
+)
 from capplan.core.objectives import linear_cost, term_value
 from capplan.inputs.schema import Instance, expand_terms
 
 MAX_ENUMERATED = 6
 NUMERIC_SLACK = 1e-7
+REPORTED = ("finish", "p95", "p50")
+"""Milestones every plan reports, in the order they are held when they are not terms."""
 
 
 @dataclass
@@ -47,6 +60,9 @@ class Solution:
     terms: list[str]
     values: dict[str, float | int | None] = field(default_factory=dict)
     include: dict[str, bool] = field(default_factory=dict)
+    basis: dict[str, str] = field(default_factory=dict)
+    """How each reported milestone is defined: `objective term`, or `earliest with the terms
+    held` (see `_canonical`)."""
     failed_term: str | None = None
     solver: str = "highs"
     solver_version: str = ""
@@ -168,7 +184,8 @@ def _fix_scope(built: Built, backend: Backend, combo: dict[str, int]) -> None:
 
 
 def _earliest(
-    built: Built, backend: Backend, holds: _Holds, term: str, within: int | None = None
+    built: Built, backend: Backend, holds: _Holds, term: str, within: int | None = None,
+    bracket: np.ndarray | None = None,
 ) -> tuple[int | None, float | None, np.ndarray | None]:
     """The first period by which milestone `term` can be reached (None when not even by the
     horizon's end), with the least waiting once it is held and that plan's solution.
@@ -186,20 +203,27 @@ def _earliest(
     simplex iterations in that LP on the quarterly Groningen samples). Exact either way: that
     plan is also the least waiting under any tighter hold the search ends with, and when the
     milestone cannot be reached by `within` the plan is sought over the whole horizon.
+
+    bracket: a least-waiting plan under the holds as they are (the previous milestone's
+    answer, held exactly); it brackets the search without solving again.
     """
     last = built.calendar.n - 1
     cost = linear_cost(built, "waiting")
     waiting = None
-    if within is not None and within < last:
+    if bracket is not None:
+        backend.set_cost(cost)
+        waiting = float(cost @ bracket)
+    elif within is not None and within < last:
         holds.apply(backend, holds.with_milestone(built, term, within))
         waiting = _minimise(backend, cost, fresh=True)
         if waiting is None:
             holds.apply(backend)
     if waiting is None:
         waiting = _minimise(backend, cost, fresh=True)
-    if waiting is None or backend.last_x is None:
+    start = bracket if bracket is not None else backend.last_x
+    if waiting is None or start is None:
         return None, None, None
-    best: tuple[float, np.ndarray] = (waiting, backend.last_x.copy())
+    best: tuple[float, np.ndarray] = (waiting, start.copy())
     high = term_value(built, term, best[1])
 
     def reached(period: int) -> tuple[float, np.ndarray] | None:
@@ -259,6 +283,7 @@ def _search_passes(built: Built, backend: Backend, terms: list[str],
         for bits in sorted(itertools.product((0, 1), repeat=len(choose)), key=sum)
     ]
     candidates = list(range(len(combos)))
+    optima: dict[str, float] = {}  # each linear term's optimum, as held
     holds = _Holds(built)
     holds.apply(backend)
     searched = True
@@ -275,7 +300,8 @@ def _search_passes(built: Built, backend: Backend, terms: list[str],
             _fix_scope(built, backend, combos[c])
             value: float | int | None
             if cost is None:
-                value, waiting, x_waiting = _earliest(built, backend, holds, term, within)
+                value, waiting, x_waiting = _earliest(built, backend, holds, term, within,
+                                                      known_x.get(c))
                 if waiting is not None and x_waiting is not None:
                     found_waiting[c], found_x[c] = waiting, x_waiting
             elif term == "waiting" and c in known_waiting:
@@ -290,6 +316,8 @@ def _search_passes(built: Built, backend: Backend, terms: list[str],
         if not results:
             return Solution(Status.INFEASIBLE, None, terms, failed_term=term)
         best = min(results.values())
+        if cost is not None:
+            optima[term] = best
         if cost is None:
             limit = min(best + int(_tolerance(built, term)), built.calendar.n - 1)
             holds.hold(built, term, int(limit))
@@ -300,7 +328,8 @@ def _search_passes(built: Built, backend: Backend, terms: list[str],
             backend.add_row(nz, cost[nz], -np.inf, limit)
         candidates = [c for c in candidates if c in results and results[c] <= limit + 1e-9]
         searched = cost is None or (term == "waiting" and all(c in known_waiting for c in results))
-        known_waiting, known_x = found_waiting, found_x
+        exact = cost is None and _tolerance(built, term) == 0
+        known_waiting, known_x = (found_waiting, found_x) if exact else ({}, {})
     combo = combos[candidates[0]]
     include = {m: bool(b) for m, b in combo.items()}
     if not settle and candidates[0] in solved_x:
@@ -308,13 +337,18 @@ def _search_passes(built: Built, backend: Backend, terms: list[str],
         return Solution(Status.OPTIMAL, x, terms, {t: term_value(built, t, x) for t in terms},
                         include)
     _fix_scope(built, backend, combo)
-    return _final_pass(built, backend, terms, include, searched)
+    basis = _canonical(built, backend, holds, terms)
+    solution = _final_pass(built, backend, terms, include, fresh=False)
+    solution.basis = basis
+    _report_optima(built, solution, optima)
+    return solution
 
 
 def _milp_passes(built: Built, backend: Backend, terms: list[str]) -> Solution:
     """Lexicographic passes over one MILP: milestone indicators and binary scope choices."""
     holds = _Holds(built)
     n = built.calendar.n
+    optima: dict[str, float] = {}
     for term in terms:
         if is_milestone(term):
             cost = np.zeros(built.lp.num_col)
@@ -329,9 +363,103 @@ def _milp_passes(built: Built, backend: Backend, terms: list[str]) -> Solution:
             holds.hold(built, term, min(period + int(_tolerance(built, term)), n - 1))
             holds.apply(backend)
         else:
+            optima[term] = value
             nz = np.flatnonzero(cost)
             backend.add_row(nz, cost[nz], -np.inf, _linear_limit(value, _tolerance(built, term)))
-    return _final_pass(built, backend, terms, None, fresh=True)
+    basis = _canonical(built, backend, holds, terms)
+    solution = _final_pass(built, backend, terms, None, fresh=True)
+    solution.basis = basis
+    _report_optima(built, solution, optima)
+    return solution
+
+
+def _earliest_reach(built: Built, backend: Backend, term: str) -> int | None:
+    """The first period t by whose end milestone `term` can be reached with everything held as
+    it is: the least undone_total[t] is at most the items it may leave undone. Starts from the
+    period the last solution reaches it in; each probe changes only the cost (the basis stays
+    primal feasible), so it re-solves in a few primal simplex iterations."""
+    allowed = remaining_allowed(built.instance, term)
+    tol = 1e-6 * max(1.0, float(built.instance.remaining))
+    if backend.last_x is None:  # the last solve was an infeasible probe: a plan to start from
+        _minimise(backend, linear_cost(built, "waiting"), fresh=False)
+    x = backend.last_x
+    high = milestone_period(built, x, term) if x is not None else None
+    if high is None:
+        return None
+
+    def reachable(period: int) -> bool:
+        cost = np.zeros(built.lp.num_col)
+        cost[built.v.undone_total[period]] = 1.0
+        least = _minimise(backend, cost, fresh=False)
+        if least is None:  # the held set is feasible: a warm start gone wrong, so afresh
+            least = _minimise(backend, cost, fresh=True)
+        # None: a solver that calls the held set infeasible at its own tolerances (seen with
+        # GLOP); the period is then taken as not reachable.
+        return least is not None and least <= allowed + tol
+
+    low = 0
+    while low < high:
+        probe = high - 1 if high - low <= 2 else (low + high) // 2
+        if reachable(probe):
+            high = probe
+        else:
+            low = probe + 1
+    return high
+
+
+def _report_optima(built: Built, solution: Solution, optima: dict[str, float]) -> None:
+    """Report each linear term at the optimum its pass found: the plan holds it there to
+    within the numerical slack of the hold (a solver tolerance, not a difference in plans)."""
+    for term, best in optima.items():
+        value = solution.values.get(term)
+        if isinstance(value, float) and abs(value - best) <= 1e-6 * max(1.0, abs(best)):
+            solution.values[term] = best
+
+
+def _canonical(built: Built, backend: Backend, holds: _Holds, terms: list[str]) -> dict[str, str]:
+    """Make the printed plan one defined plan among those equally good on every term.
+
+    1. Each reported milestone that is not a term (finish, p95, p50, in that order) is the
+       earliest period reachable with the terms (and the milestones before it) held, and is
+       held from then on.
+    2. Year by year, from the first planned year to the last with work left: the least
+       undone_total[end of year y] with everything before held (most items done by each
+       year's end, earliest years first). The cumulative curve at year ends, hence every yearly
+       target, is then the same whichever optimum a solver or algorithm returns.
+    Returns how each reported milestone is defined.
+    """
+    basis = {}
+    for term in REPORTED:
+        if term in terms:
+            basis[term] = "objective term"
+            continue
+        period = _earliest_reach(built, backend, term)
+        if period is None:
+            basis[term] = "not reached within the horizon"
+            continue
+        holds.hold(built, term, period)
+        holds.apply(backend)
+        basis[term] = "earliest with the objective terms held"
+    calendar, v = built.calendar, built.v
+    slack = 1e-6 * max(1.0, float(built.instance.remaining))  # items; within any solver's tolerance
+    for year in sorted(set(calendar.years.tolist())):
+        end = min(calendar.last_period_of_year(year), calendar.n - 1)
+        col = int(v.undone_total[end])
+        x = backend.last_x
+        if x is not None and x[col] <= slack:  # all done by then: so in every later year
+            holds.upper[col] = min(holds.upper[col], slack)
+            holds.apply(backend)
+            break
+        cost = np.zeros(built.lp.num_col)
+        cost[col] = 1.0
+        least = _minimise(backend, cost, fresh=False)
+        if least is None:  # the held set is feasible: a warm start gone wrong, so afresh
+            least = _minimise(backend, cost, fresh=True)
+        if least is None:  # infeasible at the solver's own tolerances (seen with GLOP)
+            break
+        holds.upper[col] = min(holds.upper[col], least + slack)
+        holds.apply(backend)
+    return basis
 
 
 def _final_pass(

@@ -31,6 +31,8 @@ class Variables:
     include: dict[str, int] = field(default_factory=dict)
     split: dict[tuple[int, int], int] = field(default_factory=dict)
     relax: dict[str, int] = field(default_factory=dict)
+    rise: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    fall: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
 
 
 def define_flow_variables(lp: LinearProgram, routing: Routing, n: int, v: Variables) -> None:
@@ -87,3 +89,11 @@ def define_relaxation_variables(lp: LinearProgram, relaxed: frozenset[str], v: V
     """relax[limit] >= 0: how far a limit is raised, in its own unit (elastic re-solve only)."""
     for limit in sorted(relaxed):
         v.relax[limit] = int(lp.add_cols(1)[0])
+
+
+def define_change_variables(lp: LinearProgram, instance: Instance, n: int,
+                            v: Variables) -> None:
+    """rise[t], fall[t] in [0, remaining], t = 1 .. n-1: how much production (items completed
+    in a period) rises or falls from period t-1 to t; the `smooth` term's measure of change."""
+    v.rise = lp.add_cols(max(n - 1, 0), 0.0, float(instance.remaining))
+    v.fall = lp.add_cols(max(n - 1, 0), 0.0, float(instance.remaining))

@@ -23,7 +23,8 @@ Share = Annotated[float, Field(ge=0, le=1)]
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")]
 Year = Annotated[int, Field(ge=1900, le=2200)]
 
-TERM_PATTERN = re.compile(r"^(finish|tail|waiting|cost|scope|p(100|[1-9][0-9]?)(\.[0-9]+)?)$")
+TERM_PATTERN = re.compile(
+    r"^(finish|tail|waiting|cost|scope|smooth|p(100|[1-9][0-9]?)(\.[0-9]+)?)$")
 
 
 def expand_terms(terms: list[str]) -> list[str]:
@@ -273,13 +274,19 @@ class Risk(_Strict):
     effect: list[Effect] = Field(min_length=1)
 
 
+DEFAULT_TERMS = ("finish", "p95", "smooth", "waiting")
+"""The default objective: the letter's two milestones, 100% and 95% done, as early as possible;
+then production that changes as little as it can from period to period (no year below both
+its neighbours unless the limits force it); then as much done as early as possible."""
+
+
 class Objective(_Strict):
     """[objective]: lexicographic terms and the tolerance each is held within.
 
     Tolerance is in periods for `finish` and `pNN`, and relative (0.01 = 1%) for the others.
     """
 
-    terms: list[str] = Field(default_factory=lambda: ["finish", "waiting"], min_length=1)
+    terms: list[str] = Field(default_factory=lambda: list(DEFAULT_TERMS), min_length=1)
     tolerance: dict[str, NonNeg] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -288,7 +295,7 @@ class Objective(_Strict):
             if not TERM_PATTERN.match(term):
                 raise ValueError(
                     f"terms: unknown term '{term}' (finish, pNN such as p95, tail, waiting, "
-                    "cost, scope)"
+                    "cost, scope, smooth)"
                 )
         expanded = expand_terms(self.terms)
         if len(set(expanded)) != len(expanded):

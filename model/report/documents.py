@@ -62,6 +62,7 @@ def plan_document(
         "overrides": loaded.overrides,
         "trajectory": trajectory_records(plan),
         "milestones": plan.milestones,
+        "milestone_basis": solution.basis,
         "scope": plan.scope,
         "capacity": [
             {"year": int(r["year"]), **{s: rounded(r[s]) for s in STAGES}}

@@ -276,3 +276,20 @@ def test_every_family_has_a_test() -> None:
     names = [family.__name__ for family in FAMILIES]
     missing = [name for name in names if name not in COVERED]
     assert not missing, f"constraint families without a test: {missing}"
+
+
+@covers("add_production_change")
+def test_smooth_spreads_production() -> None:
+    """2,000 items, no lead times, rate up to 1,500 a year from the start. Finishing in 2026
+    means x in 2025 and 2,000 - x in 2026 with 500 <= x <= 1,500. Least waiting puts 1,500
+    first (500 item-years). The total change of production is |2,000 - 2x| (2025 -> 2026)
+    plus 2,000 - x (2026 -> nothing in 2027): 4,000 - 3x below x = 1,000 and x above, so
+    `smooth` is least, 1,000, at 1,000 and 1,000 (1,000 item-years of waiting)."""
+    inst = make([segment(count=2000)], execution={"initial": 1500, "max": 1500})
+    _, sol, plan = solve(inst, terms=["finish", "waiting"])
+    assert completed(plan)[:2] == [1500.0, 500.0]
+    _, sol, plan = solve(inst, terms=["finish", "smooth", "waiting"])
+    assert plan.milestones["finish"] == "2026"
+    assert completed(plan)[:2] == [1000.0, 1000.0]
+    assert sol.values["smooth"] == pytest.approx(1000.0, rel=1e-6)
+    assert sol.values["waiting"] == pytest.approx(1000.0, rel=1e-6)

@@ -36,6 +36,9 @@ execution_days = 0
 initial = 2000
 max = 2000
 
+[objective]
+terms = ["finish", "waiting"]
+
 [[region]]
 name = "A"
 execution_max = 500

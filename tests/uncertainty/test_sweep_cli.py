@@ -18,10 +18,11 @@ def test_sweep_command_writes_everything(tmp_path: Path, _ledger_in_tmp: Path,
     path = with_risks(tmp_path, VARIED_RISKS)
     code, out, err = run_cli(capsys, monkeypatch, "sweep", str(path), "--samples", "10",
                              "--workers", "1", "--tornado-samples", "3", "--robust", "0.7",
+                             "--set", 'objective.terms=["finish", "waiting"]',
                              "--out", str(tmp_path / "o"))
     assert code == 0, err
     assert "Probability of finishing by the end of 2026" in out
-    assert "p95 is not an objective term" in out  # the toy's terms: finish, waiting
+    assert "p95 is not an objective term" in out  # the terms set: finish, waiting
     written = {p.name for p in (tmp_path / "o").iterdir()}
     assert {"sweep.json", "sweep.xlsx", "samples.csv", "samples.parquet", "fan.png",
             "tornado.png", "heatmap.png", "yearly.csv", "robust_targets.csv"} <= written
