@@ -151,7 +151,7 @@ def whatif(instance: str | Path | Loaded, *, add: Sequence[str] = (),
     gained = None
     if added:
         with_variant = Variant("with", source.scenario, tuple(added))
-        outcomes.append(run(source, with_variant, solver))
+        outcomes.append(run(source, with_variant, solver, near=base))
         gained = gains(earliest(source, base.variant, solver),
                        earliest(source, with_variant, solver))
     table = marginal_table(source, base, solver) if marginal else None

@@ -14,6 +14,7 @@ from capplan.core.routing import route
 from capplan.core.variables import (
     define_capacity_variables,
     define_change_variables,
+    define_distance_variables,
     define_flow_variables,
     define_peak_variables,
     define_relaxation_variables,
@@ -30,6 +31,7 @@ def build(
     milestones: Sequence[str] = (),
     relaxed: frozenset[str] = frozenset(),
     peaks: bool = False,
+    reference: np.ndarray | None = None,
 ) -> Built:
     """Build the planning model of an instance.
 
@@ -37,9 +39,11 @@ def build(
     fixed to 0 or 1 by the solver's enumeration. milestones: terms that get MILP indicator
     binaries. relaxed: limits made elastic (`max:STAGE`, `ramp_up:STAGE`, `region:NAME`) for
     the infeasibility analysis. peaks: add peak[stage] >= cap[stage, t] (for tradeoffs).
+    reference: per segment and period, the completions of a plan to stay close to.
     """
     started = time.perf_counter()
-    ctx = Built(instance, instance.calendar, route(instance), relaxed=relaxed)
+    ctx = Built(instance, instance.calendar, route(instance), relaxed=relaxed,
+                reference=reference)
     lp, v, n = ctx.rows, ctx.v, ctx.n
 
     # --- variables ---
@@ -51,6 +55,7 @@ def build(
     define_scope_variables(lp, ctx.routing, v, integer)
     define_relaxation_variables(lp, relaxed, v)
     define_change_variables(lp, instance, n, v)
+    define_distance_variables(lp, instance, n, v, reference)
 
     # --- constraints, one family each (core/constraints.py) ---
     for family in FAMILIES:

@@ -234,6 +234,23 @@ def add_production_change(ctx: Built) -> None:
     lp.add_terms(rows, v.fall, 1.0)
 
 
+def add_reference_distance(ctx: Built) -> None:
+    """undone[s, t-1] - undone[s, t] - ahead[s, t] + behind[s, t] = ref[s, t], for all s, t
+    (items; undone[s, -1] = count[s]): the completions of segment s in period t against the
+    reference plan's. Only with a reference."""
+    if ctx.reference is None:
+        return
+    lp, v = ctx.rows, ctx.v
+    for s, seg in enumerate(ctx.instance.segment):
+        rhs = np.asarray(ctx.reference[s], float).copy()
+        rhs[0] -= float(seg.count)
+        rows = lp.add_rows("reference_distance", ctx.n, rhs, rhs)
+        lp.add_terms(rows, v.undone[s], -1.0)
+        lp.add_terms(rows[1:], v.undone[s][:-1], 1.0)
+        lp.add_terms(rows, v.ahead[s], -1.0)
+        lp.add_terms(rows, v.behind[s], 1.0)
+
+
 Family = Callable[[Built], None]
 
 FAMILIES: list[Family] = [
@@ -247,4 +264,5 @@ FAMILIES: list[Family] = [
     add_regional_ceiling,
     add_measure_choice,
     add_production_change,
+    add_reference_distance,
 ]

@@ -33,6 +33,9 @@ class Built:
     routing: Routing
     v: Variables = field(default_factory=Variables)
     relaxed: frozenset[str] = frozenset()
+    reference: np.ndarray | None = field(default=None, repr=False)
+    """Per segment and period, the completions of a plan to stay close to (a what-if's plan
+    without the change, a re-plan's baseline), or None."""
     rows: LinearProgram = field(default_factory=LinearProgram, repr=False)
     indicators: dict[str, np.ndarray] = field(default_factory=dict)
     seconds: float = 0.0

@@ -72,6 +72,15 @@ def smooth_cost(built: Built) -> np.ndarray:
     return c
 
 
+def distance_cost(built: Built) -> np.ndarray:
+    """c[ahead[s, t]] = c[behind[s, t]] = 1: the total change in per-segment completions
+    against the reference plan (items)."""
+    c = np.zeros(built.lp.num_col)
+    for cols in (*built.v.ahead.values(), *built.v.behind.values()):
+        c[cols] = 1.0
+    return c
+
+
 def linear_cost(built: Built, term: str) -> np.ndarray:
     """The cost vector of a linear term."""
     return {
@@ -80,6 +89,7 @@ def linear_cost(built: Built, term: str) -> np.ndarray:
         "scope": scope_cost,
         "capacity": capacity_level_cost,
         "smooth": smooth_cost,
+        "distance": distance_cost,
     }[term](built)
 
 

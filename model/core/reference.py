@@ -21,12 +21,14 @@ VARIABLE_FAMILIES: list[Callable[..., Any]] = [
     variables.define_scope_variables,
     variables.define_relaxation_variables,
     variables.define_change_variables,
+    variables.define_distance_variables,
 ]
 OBJECTIVE_TERMS: list[Callable[..., Any]] = [
     objectives.waiting_cost,
     objectives.capacity_cost,
     objectives.scope_cost,
     objectives.smooth_cost,
+    objectives.distance_cost,
     objectives.capacity_level_cost,
     objectives.peak_cost,
     milestones.add_milestone_indicator,

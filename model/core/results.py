@@ -241,3 +241,13 @@ def segment_flow_records(plan: Plan) -> list[dict[str, Any]]:
              "execution": _rounded(r["execution"], 2)}
             for r in segment_table(plan).to_dict("records")
             if abs(r["engineering"]) + abs(r["execution"]) >= 0.005]
+
+
+def segment_completions(built: Built, x: np.ndarray) -> np.ndarray:
+    """Items of each segment completed in each period of solution x (segments x periods): the
+    reference a variant of this plan stays close to."""
+    out = np.zeros((len(built.instance.segment), built.calendar.n))
+    for s, seg in enumerate(built.instance.segment):
+        undone = x[built.v.undone[s]]
+        out[s] = np.concatenate([[float(seg.count)], undone[:-1]]) - undone
+    return out

@@ -94,6 +94,7 @@ def plan(
     extra_rows: Callable[[Built], list[Row]] | None = None,
     settle: bool = True,
     within: int | None = None,
+    reference: np.ndarray | None = None,
 ) -> tuple[Built, Solution]:
     """Build and solve an instance lexicographically over its objective terms.
 
@@ -109,6 +110,9 @@ def plan(
     within: a period by which milestone terms are expected to be reached, such as a sweep's
     deterministic finish plus a year; the search looks there first (search method; the
     answer is the same without it, only slower or faster to find).
+    reference: per segment and period, the completions of the plan this one starts from (a
+    what-if's plan without the change, a re-plan's baseline): among the plans equally good on
+    every term, the one closest to it is chosen (see `_canonical`).
     """
     started = time.perf_counter()
     terms = expand_terms(terms or instance.objective.terms)
@@ -120,9 +124,10 @@ def plan(
     if method == "milp" and lp_only:
         raise SolverUnavailable(f"solver '{solver}' solves LPs only; use --method search")
     if method == "milp":
-        built = build(instance, integer=True, milestones=[t for t in terms if is_milestone(t)])
+        built = build(instance, integer=True, milestones=[t for t in terms if is_milestone(t)],
+                      reference=reference)
     else:
-        built = build(instance)
+        built = build(instance, reference=reference)
     backend = open_backend(solver, built.lp, time_limit)
     for cols, vals, lower, upper in extra_rows(built) if extra_rows else []:
         backend.add_row(cols, vals, lower, upper)
@@ -422,7 +427,9 @@ def _canonical(built: Built, backend: Backend, holds: _Holds, terms: list[str]) 
     1. Each reported milestone that is not a term (finish, p95, p50, in that order) is the
        earliest period reachable with the terms (and the milestones before it) held, and is
        held from then on.
-    2. Year by year, from the first planned year to the last with work left: the least
+    2. With a reference plan: the least total change in per-segment completions against it
+       (a what-if or a re-plan moves only what it must), held.
+    3. Year by year, from the first planned year to the last with work left: the least
        undone_total[end of year y] with everything before held (most items done by each
        year's end, earliest years first). The cumulative curve at year ends, hence every yearly
        target, is then the same whichever optimum a solver or algorithm returns.
@@ -440,6 +447,12 @@ def _canonical(built: Built, backend: Backend, holds: _Holds, terms: list[str]) 
         holds.hold(built, term, period)
         holds.apply(backend)
         basis[term] = "earliest with the objective terms held"
+    if built.v.ahead:
+        cost = linear_cost(built, "distance")
+        least = _minimise(backend, cost, fresh=False)
+        if least is not None:
+            nz = np.flatnonzero(cost)
+            backend.add_row(nz, cost[nz], -np.inf, _linear_limit(least, 0.0))
     calendar, v = built.calendar, built.v
     slack = 1e-6 * max(1.0, float(built.instance.remaining))  # items; within any solver's tolerance
     for year in sorted(set(calendar.years.tolist())):

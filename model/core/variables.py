@@ -31,6 +31,8 @@ class Variables:
     include: dict[str, int] = field(default_factory=dict)
     split: dict[tuple[int, int], int] = field(default_factory=dict)
     relax: dict[str, int] = field(default_factory=dict)
+    ahead: dict[int, np.ndarray] = field(default_factory=dict)
+    behind: dict[int, np.ndarray] = field(default_factory=dict)
     rise: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     fall: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
 
@@ -97,3 +99,14 @@ def define_change_variables(lp: LinearProgram, instance: Instance, n: int,
     in a period) rises or falls from period t-1 to t; the `smooth` term's measure of change."""
     v.rise = lp.add_cols(max(n - 1, 0), 0.0, float(instance.remaining))
     v.fall = lp.add_cols(max(n - 1, 0), 0.0, float(instance.remaining))
+
+
+def define_distance_variables(lp: LinearProgram, instance: Instance, n: int, v: Variables,
+                              reference: np.ndarray | None) -> None:
+    """ahead[s, t], behind[s, t] in [0, count_s]: how many more (fewer) items of segment s
+    complete in period t than in the reference plan; only with a reference."""
+    if reference is None:
+        return
+    for s, seg in enumerate(instance.segment):
+        v.ahead[s] = lp.add_cols(n, 0.0, float(seg.count))
+        v.behind[s] = lp.add_cols(n, 0.0, float(seg.count))

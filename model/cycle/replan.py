@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from capplan.core.context import Built
@@ -63,6 +64,19 @@ class Baseline:
         """The baseline of a plan solved now."""
         return cls(source, loaded.instance.programme.start_label, dict(plan.milestones),
                    trajectory_records(plan), segment_flow_records(plan))
+
+    def completions(self, instance: Instance) -> np.ndarray:
+        """The baseline's completions per segment of `instance` and period of its calendar
+        (0 where the baseline planned none): the plan a re-plan stays close to."""
+        calendar = instance.calendar
+        where = {calendar.label(t): t for t in range(calendar.n)}
+        row = {seg.name: s for s, seg in enumerate(instance.segment)}
+        out = np.zeros((len(instance.segment), calendar.n))
+        for flow in self.segment_flows:
+            s, t = row.get(str(flow["segment"])), where.get(str(flow["period"]))
+            if s is not None and t is not None:
+                out[s, t] = float(flow.get("execution") or 0.0)
+        return out
 
     @property
     def planned(self) -> pd.DataFrame:
@@ -321,7 +335,8 @@ def replan(loaded: Loaded, actuals_path: Path, as_of: AsOf, baseline: Baseline,
     actuals = read_actuals(actuals_path, as_of, loaded.instance, baseline.planned)
     resumed = resume(loaded.instance, actuals)
     built, solution = solve_plan(resumed.instance, solver=solver, method=method,
-                                 time_limit=time_limit)
+                                 time_limit=time_limit,
+                                 reference=baseline.completions(resumed.instance))
     result = read_plan(built, solution)
     table = variance(baseline, actuals)
     moves = milestone_moves(baseline, result.milestones, table) if result.milestones else []

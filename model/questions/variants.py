@@ -7,7 +7,7 @@ import itertools
 from dataclasses import dataclass
 
 from capplan.core.context import Built
-from capplan.core.results import Plan, read_plan
+from capplan.core.results import Plan, read_plan, segment_completions
 from capplan.core.solve import Solution, plan
 from capplan.errors import InputError
 from capplan.inputs.load import Loaded, vary
@@ -66,12 +66,18 @@ def _short(path: str) -> str:
 
 
 def run(base: Loaded, variant: Variant, solver: str = "highs",
-        terms: list[str] | None = None, time_limit: float = 600.0) -> Outcome:
+        terms: list[str] | None = None, time_limit: float = 600.0,
+        near: Outcome | None = None) -> Outcome:
     """Solve one variant of a loaded instance, derived in memory: the variant's scenario, then
     the base's overrides (`--set`), then the variant's; `terms` replace the instance's
-    objective terms when given."""
+    objective terms when given. `near`: a solved plan of the same segments and periods; among
+    the variant's plans equally good on every term, the one closest to it is taken."""
     loaded = vary(base, variant.scenario, [*base.overrides, *variant.overrides])
-    built, solution = plan(loaded.instance, terms, solver=solver, time_limit=time_limit)
+    reference = None
+    if near is not None and near.solution.x is not None:
+        reference = segment_completions(near.built, near.solution.x)
+    built, solution = plan(loaded.instance, terms, solver=solver, time_limit=time_limit,
+                           reference=reference)
     return Outcome(variant, loaded, built, solution, read_plan(built, solution))
 
 

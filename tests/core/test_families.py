@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 
 from builders import cap, completed, make, segment, solve
 from capplan.core.backends import Status
 from capplan.core.constraints import FAMILIES
+from capplan.core.solve import plan
 
 COVERED: dict[str, list[str]] = {}
 
@@ -293,3 +295,21 @@ def test_smooth_spreads_production() -> None:
     assert completed(plan)[:2] == [1000.0, 1000.0]
     assert sol.values["smooth"] == pytest.approx(1000.0, rel=1e-6)
     assert sol.values["waiting"] == pytest.approx(1000.0, rel=1e-6)
+
+
+@covers("add_reference_distance")
+def test_reference_picks_the_closest_plan() -> None:
+    """Segments a and b of 500 items each, no lead times, rate 500 a year: every plan finishes
+    in 2026 with 500 done each year and the same waiting (500 item-years), split between a
+    and b in any way. With a reference that does a first (500 of a in 2025, 500 of b in 2026)
+    the plan is exactly that (distance 0); with b first, b first."""
+    from capplan.core.results import segment_completions
+
+    inst = make([segment(name="a", count=500), segment(name="b", count=500)],
+                execution={"initial": 500, "max": 500})
+    for first in (0, 1):
+        reference = np.zeros((2, inst.calendar.n))
+        reference[first, 0] = reference[1 - first, 1] = 500.0
+        built, sol = plan(inst, ["finish", "waiting"], reference=reference)
+        assert sol.status == Status.OPTIMAL and sol.x is not None
+        assert segment_completions(built, sol.x) == pytest.approx(reference, abs=1e-6)
