@@ -45,6 +45,9 @@ REASONS = {
                "progress in your area is behind plan"),
     "scope": ("er zijn woningen aan de opgave toegevoegd", "homes were added to the programme"),
     "plan": ("de planning is bijgesteld", "the plan was updated"),
+    "samples": ("de bandbreedte is opnieuw berekend over risicoscenario's; de planning zelf "
+                "is niet veranderd", "the range was worked out again over risk scenarios; the "
+                "plan itself did not change"),
 }
 """Why a window moved, in Dutch and English, by key."""
 
@@ -339,7 +342,8 @@ def moved_since(table: pd.DataFrame, path: Path, register: Register,
     """Add how each window's end moved since a previous residents.csv (quarters, + later)
     and why: the address postponed; its segment is behind the previous plan (fewer of its
     addresses started engineering or execution than that plan expected by now); homes were
-    added to its segment; else the plan was updated. Addresses new since then: `new`."""
+    added to its segment; its expected quarter did not move, only the range around it (risk
+    samples added or changed); else the plan was updated. Addresses new since then: `new`."""
     source = str(path)
     previous, _ = read_table(path)
     missing = [c for c in PREVIOUS_COLUMNS if c not in previous.columns]
@@ -349,6 +353,8 @@ def moved_since(table: pd.DataFrame, path: Path, register: Register,
     previous = previous.drop_duplicates("pseudonym").set_index("pseudonym")
     was_from = {str(k): str(v) for k, v in previous["completion_from"].items()}
     was_to = {str(k): str(v) for k, v in previous["completion_to"].items()}
+    was_expected = ({str(k): str(v) for k, v in previous["completion"].items()}
+                    if "completion" in previous.columns else {})
     known = table["pseudonym"].isin(previous.index)
     if len(previous) and not known.any():
         raise InputError(source, [("pseudonym", "no address of this file is in the register: "
@@ -358,8 +364,9 @@ def moved_since(table: pd.DataFrame, path: Path, register: Register,
     moved: list[int | None] = []
     movement: list[str] = []
     keys: list[str] = []
-    for who, until, segment, held in zip(table["pseudonym"], table["completion_to"],
-                                         table["segment"], table["postponed_to"], strict=True):
+    for who, until, segment, held, expected in zip(
+            table["pseudonym"], table["completion_to"], table["segment"],
+            table["postponed_to"], table["completion"], strict=True):
         if who not in was_to:
             moved.append(None)
             movement.append("new")
@@ -380,6 +387,8 @@ def moved_since(table: pd.DataFrame, path: Path, register: Register,
             keys.append("behind")
         elif shift > 0 and segment in added:
             keys.append("scope")
+        elif was_expected.get(who) == str(expected):
+            keys.append("samples")
         else:
             keys.append("plan")
     out = table.copy()

@@ -28,3 +28,21 @@ def test_an_unchanged_plan_moves_nobody(tmp_path: Path) -> None:
     assert len(table) == 2000
     assert (table["moved_quarters"] == 0).all()
     assert table["reason"].fillna("").eq("").all()
+
+
+def test_a_range_that_only_widened_says_so(tmp_path: Path) -> None:
+    """A letter from the plan alone (no samples: the range is the plan's quarter), then one
+    over five risk samples: where an address's range now ends later, its expected quarter did
+    not move, so the reason given is the range, not a new plan."""
+    instance = with_risks(tmp_path, VARIED_RISKS)
+    register = toy_register(tmp_path / "register.csv")
+    first = capplan.residents(instance, register, samples=0)
+    previous = tmp_path / "residents.csv"
+    first.tables()["residents"].to_csv(previous, index=False)
+    again = capplan.residents(instance, register, samples=5, workers=1, previous=previous)
+    assert again.residents is not None
+    table = again.residents.table
+    moved = table[table["moved_quarters"].fillna(0) != 0]
+    assert len(moved) > 0
+    assert set(moved["reason_key"]) == {"samples"}
+    assert moved["reason"].str.contains("the plan itself did not change").all()
