@@ -1,9 +1,14 @@
 """A plan read back as arrays: its tables are the DataFrames the per-path pandas computation
-gives (on every shipped instance and scenario), and its JSON document is what those
-DataFrames give."""
+gives (on every shipped instance and scenario), and `capplan plan` prints its table and its
+JSON document without importing pandas, the same as computed from those DataFrames."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -11,11 +16,14 @@ import pandas as pd
 import pytest
 
 import capplan
+from builders import INSTANCES
 from capplan.core.context import Built
 from capplan.core.milestones import items_needed
 from capplan.core.results import lagged, segment_flow_records, trajectory_records
 from capplan.core.routing import STAGES
 from capplan.report.documents import PlanResult
+
+TOY = str(INSTANCES / "toy.toml")
 
 CASES: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "toy": ("toy", None, ()),
@@ -26,6 +34,19 @@ CASES: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "groningen-2024 from 2024Q3": ("groningen-2024", None,
                                    ("programme.start=2024", "programme.start_quarter=3")),
 }
+
+# `capplan ARGS` run through the console script's entry point; at exit, the pandas and pyarrow
+# modules then loaded, as JSON on the last line of standard error.
+WRAPPER = """
+import json, sys
+from capplan.cli import main
+sys.argv = ["capplan", *sys.argv[1:]]
+try:
+    main()
+finally:
+    held = sorted(m for m in sys.modules if m.split(".")[0] in ("pandas", "pyarrow"))
+    sys.stderr.write("\\n" + json.dumps(held) + "\\n")
+"""
 
 
 # --- the tables as the per-path pandas computation gives them --------------------------------
@@ -182,3 +203,52 @@ def test_tables_are_built_once_when_first_read(solved: dict[str, PlanResult]) ->
     assert fresh.trajectory is fresh.trajectory
     assert list(fresh.trajectory["completed"]) == [500, 500, 1000, 500]
     assert "flows" not in vars(fresh)
+
+
+def run_without_pandas(tmp_path: Path, *args: str) -> str:
+    """Standard output of `capplan ARGS` in a fresh interpreter, checked to have loaded
+    neither pandas nor pyarrow."""
+    env = {**os.environ, "COLUMNS": "200"}
+    run = subprocess.run([sys.executable, "-c", WRAPPER, *args], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    held = json.loads(run.stderr.strip().splitlines()[-1])
+    assert held == []
+    return run.stdout
+
+
+def test_plan_json_imports_no_pandas(tmp_path: Path, solved: dict[str, PlanResult]) -> None:
+    """The toy's JSON document (see README): printed without pandas, and what the plan's
+    DataFrames give, key by key."""
+    doc = json.loads(run_without_pandas(tmp_path, "plan", TOY, "--no-ledger", "-f", "json"))
+    result = capplan.plan(TOY)
+    expected = {**result.to_dict(), **document_from_tables(result)}
+    assert {k: v for k, v in doc.items() if k != "solver"} == {
+        k: v for k, v in expected.items() if k != "solver"}
+    assert [(r["year"], r["completed"], r["cumulative"]) for r in doc["trajectory"]] == [
+        (2024, 500, 500), (2025, 500, 1000), (2026, 1000, 2000), (2027, 500, 2500)]
+    assert doc["capacity"] == [{"year": 2025, "engineering": None, "execution": 750.0},
+                               {"year": 2026, "engineering": None, "execution": 1000.0},
+                               {"year": 2027, "engineering": None, "execution": 500.0}]
+    assert doc["deadline"] == {"year": 2026, "hard": False, "done": 2000, "share": 80.0,
+                               "met": False}
+
+
+def test_plan_table_imports_no_pandas(tmp_path: Path) -> None:
+    """The toy's terminal table: printed without pandas, each row as the trajectory
+    DataFrame gives it, then the milestones and the deadline."""
+    out = run_without_pandas(tmp_path, "plan", TOY, "--no-ledger")
+    rows = [[cell.strip() for cell in line.strip("│").split("│")]
+            for line in out.splitlines() if line.startswith("│")]
+    traj = capplan.plan(TOY).trajectory
+    expected = [[str(r.year), f"{r.completed:,}", f"{r.cumulative:,}", f"{r.share:.1f}%",
+                 *("" if r.realised or pd.isna(getattr(r, s)) else f"{getattr(r, s):,.0f}"
+                   for s in STAGES), "realised" if r.realised else "plan"]
+                for r in traj.itertuples()]
+    assert rows == expected == [
+        ["2024", "500", "500", "20.0%", "", "", "realised"],
+        ["2025", "500", "1,000", "40.0%", "", "750", "plan"],
+        ["2026", "1,000", "2,000", "80.0%", "", "1,000", "plan"],
+        ["2027", "500", "2,500", "100.0%", "", "500", "plan"]]
+    assert "Milestones: p50 2026, p95 2027, finish 2027" in out
+    assert "Deadline 2026: 2,000 done by its end (80.0%), not met" in out
