@@ -252,3 +252,16 @@ def test_plan_table_imports_no_pandas(tmp_path: Path) -> None:
         ["2027", "500", "2,500", "100.0%", "", "500", "plan"]]
     assert "Milestones: p50 2026, p95 2027, finish 2027" in out
     assert "Deadline 2026: 2,000 done by its end (80.0%), not met" in out
+
+
+def test_consoles_are_made_on_first_use() -> None:
+    """Importing the output module loads no rich console; each console is made once."""
+    code = ("import sys\n"
+            "from capplan.cli import output\n"
+            "assert 'rich.console' not in sys.modules\n"
+            "from capplan.cli.output import err_console, out_console\n"
+            "assert out_console is output.console() and err_console is output.console(True)\n"
+            "assert err_console.stderr and not out_console.stderr\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=False)
+    assert run.returncode == 0, run.stderr
