@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from capplan.core.backends import Status
 from capplan.core.results import Plan
-from capplan.inputs.workbook import cell_text
 from capplan.version import __version__
 
 if TYPE_CHECKING:
@@ -23,6 +22,8 @@ def results_workbook(tables: dict[str, pd.DataFrame], front: dict[str, Any]) -> 
     """Result tables as an .xlsx workbook: a front sheet (input, scenario, overrides, version,
     time) and one sheet per table."""
     import pandas as pd
+
+    from capplan.inputs.workbook import cell_text
 
     buffer = io.BytesIO()
     info = {"capplan": __version__,
