@@ -8,9 +8,13 @@ alike; medians over the pairs, and the median of the per-pair ratios:
   and every pass, written once beforehand from inside the backend) (goal: at most 1.5x);
 - in process, the API's `capplan.plan` on a loaded instance against the solver seconds that
   same run reports (`solution.solver_seconds`) (goal: at most 1.2x).
+For reference, with no goal: the `--help` of a two-command typer app against the same
+`import typer` (what typer's own help, drawn with rich, costs).
 A whole process's CPU time is the child's user + system time (os.wait4); wall time is taken
 around it. Last, the heavy modules each command imports, and the capplan module that pulls
-each in (from `python -X importtime`).
+each in (from `python -X importtime`). Whether capplan's modules load from cached bytecode
+is printed first: with PYTHONDONTWRITEBYTECODE set and no __pycache__, every run compiles them
+again, which shows in every capplan figure.
 
 INSTANCE is a shipped example's name or a file (default: groningen-2024, the quarterly
 Groningen instance).
@@ -52,6 +56,44 @@ for path in sys.argv[1:]:
     h.run()
     print(h.modelStatusToString(h.getModelStatus()))
 '''
+
+
+TYPER_APP = '''
+import typer
+
+app = typer.Typer(add_completion=False)
+
+
+@app.command()
+def plan(instance: str, scenario: str | None = None) -> None:
+    """Solve an instance and print the optimal target trajectory."""
+
+
+@app.command()
+def validate(instance: str) -> None:
+    """Check an instance."""
+
+
+app()
+'''
+
+
+def bytecode_state() -> str:
+    """Whether capplan's modules (those imported here) load from cached bytecode: a .pyc
+    beside each source, not older than it."""
+    stale = []
+    for name, module in list(sys.modules.items()):
+        spec = getattr(module, "__spec__", None)
+        if not name.startswith("capplan") or spec is None or not spec.cached:
+            continue
+        source, cached = Path(spec.origin), Path(spec.cached)
+        if not cached.exists() or cached.stat().st_mtime < source.stat().st_mtime:
+            stale.append(name)
+    if not stale:
+        return "capplan's modules load from cached bytecode"
+    return (f"{len(stale)} of capplan's modules have no cached bytecode: "
+            + ("it is written on their first run" if not sys.dont_write_bytecode else
+               "PYTHONDONTWRITEBYTECODE is set, so every run compiles them again"))
 
 
 def capplan_command() -> list[str]:
@@ -200,11 +242,14 @@ def main() -> None:
     files, statuses = dump_passes(instance, work)
     script = work / "solve_mps.py"
     script.write_text(BASELINE_SCRIPT)
+    typer_app = work / "typer_app.py"
+    typer_app.write_text(TYPER_APP)
     replayed = subprocess.run([sys.executable, str(script), *map(str, files)],
                               capture_output=True, text=True, check=True).stdout.split()
     print(f"instance: {args.instance}; {len(files)} LPs written as MPS; statuses in capplan "
           f"{statuses}, from MPS {replayed}")
-    print(f"{args.pairs} interleaved pairs each; CPU = user + system of the child process\n")
+    print(f"{args.pairs} interleaved pairs each; CPU = user + system of the child process; "
+          f"{bytecode_state()}\n")
 
     results = [
         ("capplan --help", "python -c 'import typer'", 1.5, paired(
@@ -214,6 +259,9 @@ def main() -> None:
             lambda: run_child([*cli, "plan", instance, "--no-ledger"], work),
             lambda: run_child([sys.executable, str(script), *map(str, files)], work),
             args.pairs)),
+        ("typer app --help", "python -c 'import typer'", None, paired(
+            lambda: run_child([sys.executable, str(typer_app), "--help"], work),
+            lambda: run_child([sys.executable, "-c", "import typer"], work), args.pairs)),
     ]
     api = in_process(instance, args.pairs)
     header = (f"{'measured':<26}{'against':<28}{'wall s':>8}{'base s':>8}{'ratio':>7}"
@@ -223,7 +271,7 @@ def main() -> None:
     for name, base, goal, r in results:
         print(f"{name:<26}{base:<28}{r['a_wall']:>8.3f}{r['b_wall']:>8.3f}"
               f"{r['ratio_wall']:>7.2f}{r['a_cpu']:>8.3f}{r['b_cpu']:>8.3f}{r['ratio_cpu']:>7.2f}"
-              f"{goal:>6.1f}")
+              + (f"{goal:>6.1f}" if goal is not None else f"{'-':>6}"))
     print(f"{'API capplan.plan':<26}{'its solver seconds':<28}{api['wall']:>8.3f}"
           f"{api['solver']:>8.3f}{api['ratio']:>7.2f}{api['cpu']:>8.3f}{'':>8}{'':>7}"
           f"{1.2:>6.1f}")
@@ -234,7 +282,8 @@ def main() -> None:
           f"{api['wall'] - api['plan']:.3f}")
     print("\nheavy modules at start-up (pulled in by):")
     for label, argv in (("capplan --help", ["--help"]),
-                        ("capplan plan", ["plan", instance, "--no-ledger"])):
+                        ("capplan plan", ["plan", instance, "--no-ledger"]),
+                        ("capplan plan -f json", ["plan", instance, "--no-ledger", "-f", "json"])):
         held, owners = heavy_imports(argv, work)
         print(f"  {label}: " + (", ".join(held) or "none"))
         for module in held:

@@ -64,19 +64,19 @@ app.add_typer(register_app, name="register")
 
 def main() -> None:
     """Entry point: bad input exits 2 with one message, internal errors exit 1."""
-    from capplan.cli.output import err_console
+    from capplan.cli.output import console
     from capplan.errors import InputError
 
     try:
         code = app(standalone_mode=False)  # an Exit raised inside a command comes back here
         sys.exit(code if isinstance(code, int) else 0)
     except InputError as exc:
-        err_console.print(f"error: {exc.message()}", markup=False)
+        console(stderr=True).print(f"error: {exc.message()}", markup=False)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
-        err_console.print("aborted")
+        console(stderr=True).print("aborted")
         sys.exit(1)
     except Exception as exc:
         show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
@@ -85,7 +85,7 @@ def main() -> None:
             sys.exit(code)
         if os.environ.get("CAPPLAN_DEBUG"):
             raise
-        err_console.print(f"internal error: {type(exc).__name__}: {exc}", markup=False)
+        console(stderr=True).print(f"internal error: {type(exc).__name__}: {exc}", markup=False)
         sys.exit(1)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -9,17 +10,37 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
 from capplan.cli.options import Format
 
 if TYPE_CHECKING:
     import pandas as pd
+    from rich.console import Console
 
     from capplan.report.documents import Result
 
-out_console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+CONSOLES = {"out_console": False, "err_console": True}
+"""The names the commands import the consoles by (`from capplan.cli.output import
+out_console`), and whether each writes to standard error."""
+
+
+def console(stderr: bool = False) -> Console:
+    """The console on standard output (or error), made when a command first prints and kept:
+    importing this module (as `capplan` does on every run, `--help` too) loads no console."""
+    return _console(bool(stderr))
+
+
+@functools.cache
+def _console(stderr: bool) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def __getattr__(name: str) -> Console:
+    """`out_console` and `err_console`: `console()` and `console(stderr=True)`."""
+    if name not in CONSOLES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return console(stderr=CONSOLES[name])
 
 
 def emit(
@@ -37,6 +58,7 @@ def emit(
     main table's columns; tables in `hide` go to files only) followed by `lines`."""
     from capplan.report.terminal import frame_table, transposed
 
+    out_console = console()
     if out is not None:
         write(result, out)
     if format == Format.json:
@@ -72,6 +94,7 @@ def print_json(result: Result) -> None:
 
 def say(lines: Sequence[str]) -> None:
     """Plain sentences on standard output (no markup)."""
+    out_console = console()
     for line in lines:
         out_console.print(line, markup=False)
 
@@ -88,6 +111,7 @@ def record(result: Result, ledger: Path | None, no_ledger: bool) -> None:
     from capplan.cycle.ledger import ledger_path
 
     path = ledger_path(ledger)
+    err_console = console(stderr=True)
     try:
         run_id = append(result, path)
     except (OSError, sqlite3.Error) as exc:
@@ -104,6 +128,7 @@ def progress_bar(description: str, enabled: bool = True) -> Iterator[Callable[[i
     """A progress bar on standard error (on a terminal only); yields `advance(k, total)`."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    err_console = console(stderr=True)
     with Progress(
         "{task.description}",
         BarColumn(),

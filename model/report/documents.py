@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pandas as pd
 
 from capplan.core.backends import Status
-from capplan.core.results import Plan, segment_flow_records, trajectory_records
+from capplan.core.results import Plan, segment_flow_records, trajectory_records, trajectory_rows
 from capplan.core.routing import STAGES
 from capplan.core.solve import Solution
 from capplan.inputs.load import Loaded
@@ -25,6 +24,8 @@ from capplan.questions.infeasibility import Infeasibility
 from capplan.version import __version__
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from capplan.core.context import Built
     from capplan.cycle.replan import Replanned
     from capplan.questions.evaluate import Evaluation
@@ -52,7 +53,6 @@ def plan_document(
     loaded: Loaded, solution: Solution, plan: Plan, infeasibility: Infeasibility | None = None
 ) -> dict[str, Any]:
     """The `--format json` object of DESIGN.md, plus what a recorded run needs."""
-    traj = plan.trajectory
     doc: dict[str, Any] = {
         "schema": schema("plan"),
         "status": solution.status.value,
@@ -66,7 +66,7 @@ def plan_document(
         "scope": plan.scope,
         "capacity": [
             {"year": int(r["year"]), **{s: rounded(r[s]) for s in STAGES}}
-            for r in traj.to_dict("records") if not r["realised"]
+            for r in trajectory_rows(plan) if not r["realised"]
         ],
         "objective": {k: rounded(v, 2) if isinstance(v, float) else v
                       for k, v in plan.objective.items()},

@@ -8,19 +8,23 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from capplan.core.backends import Status
 from capplan.core.results import Plan
-from capplan.inputs.workbook import cell_text
 from capplan.version import __version__
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def results_workbook(tables: dict[str, pd.DataFrame], front: dict[str, Any]) -> bytes:
     """Result tables as an .xlsx workbook: a front sheet (input, scenario, overrides, version,
     time) and one sheet per table."""
+    import pandas as pd
+
+    from capplan.inputs.workbook import cell_text
+
     buffer = io.BytesIO()
     info = {"capplan": __version__,
             "written": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"), **front}

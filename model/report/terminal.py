@@ -5,21 +5,23 @@ Formatting only: every number comes from `results.Plan`.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from capplan.core.backends import Status
-from capplan.core.results import Plan
+from capplan.core.results import Plan, trajectory_rows
 from capplan.core.routing import STAGES
 from capplan.core.solve import Solution
 from capplan.inputs.load import Loaded
 from capplan.inputs.schema import Instance
 from capplan.questions.infeasibility import Infeasibility
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def render(console: Console, loaded: Loaded, solution: Solution, plan: Plan,
@@ -42,14 +44,13 @@ def render(console: Console, loaded: Loaded, solution: Solution, plan: Plan,
     for name in ("year", "completed", "cumulative", "% scope", "eng. cap", "exec. cap"):
         table.add_column(name, justify="right")
     table.add_column("", justify="left")
-    for r in plan.trajectory.itertuples():
-        caps = ["" if r.realised or pd.isna(getattr(r, s)) else f"{getattr(r, s):,.0f}"
-                for s in STAGES]
-        table.add_row(str(r.year), f"{r.completed:,}", f"{r.cumulative:,}", f"{r.share:.1f}%",
-                      *caps, "realised" if r.realised else (
-                          "realised + plan" if r.year == inst.programme.start
+    for r in trajectory_rows(plan):
+        caps = ["" if r["realised"] or math.isnan(r[s]) else f"{r[s]:,.0f}" for s in STAGES]
+        table.add_row(str(r["year"]), f"{r['completed']:,}", f"{r['cumulative']:,}",
+                      f"{r['share']:.1f}%", *caps, "realised" if r["realised"] else (
+                          "realised + plan" if r["year"] == inst.programme.start
                           and inst.programme.start_quarter > 1 else "plan"),
-                      style="dim" if r.realised else None)
+                      style="dim" if r["realised"] else None)
     console.print(table)
     ms = ", ".join(f"{k} {v or 'beyond horizon'}" for k, v in plan.milestones.items())
     console.print(f"Milestones: {ms}")
@@ -80,6 +81,8 @@ def variance_view(table: pd.DataFrame) -> pd.DataFrame:
     quarter) and segment, planned and realised items and the difference in % per stage.
     Segments with nothing planned or realised are left out, and a lone segment's rows (they
     repeat the total)."""
+    import pandas as pd
+
     shown = table[(table["planned"].abs() + table["actual"].abs()) > 0.05]
     if shown["segment"].nunique() <= 2 and (shown["segment"] != "all").any():
         shown = shown[shown["segment"] == "all"]
@@ -101,11 +104,13 @@ def variance_view(table: pd.DataFrame) -> pd.DataFrame:
 def frame_table(title: str, frame: pd.DataFrame, index: bool = False) -> Table:
     """A DataFrame as a rich table: integers with thousands separators, floats to one
     decimal, missing values blank."""
+    from pandas.api.types import is_numeric_dtype
+
     table = Table(title=escape(title), title_justify="left")
     data = frame.reset_index() if index else frame
     for i, name in enumerate(data.columns):
         table.add_column(escape(str(name)), no_wrap=i == 0,
-                         justify="right" if pd.api.types.is_numeric_dtype(data[name]) else "left")
+                         justify="right" if is_numeric_dtype(data[name]) else "left")
     for row in data.itertuples(index=False):
         cells = [str(v) if str(name) == "year" else _cell(v)
                  for name, v in zip(data.columns, row, strict=True)]
