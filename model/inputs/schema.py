@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from capplan.errors import InputError
+from capplan.errors import InputError, shown
 from capplan.inputs.calendar import Calendar
 from capplan.inputs.overrides import LIST_BLOCKS
 
@@ -532,7 +532,7 @@ def _problems(exc: ValidationError, raw: dict[str, Any]) -> list[tuple[str, str]
         elif err["type"] == "missing":
             message = "is required"
         elif "input" in err and not isinstance(err["input"], dict | list):
-            message += f" (got {err['input']!r})"
+            message += f" (got {shown(err['input'])})"
         for line in message.split("\n"):
             sub_key, sep, rest = line.partition(": ")
             if sep and re.fullmatch(r"[\w.\-*\[\]]+", sub_key):

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from capplan.errors import InputError, read_input, row_problems
+from capplan.errors import InputError, decode, read_input, row_problems
 from capplan.inputs.schema import Instance
 
 STAGES = ("released", "engineering", "ready", "execution")
@@ -54,9 +54,6 @@ KEY_ENV = "CAPPLAN_PSEUDONYM_KEY"
 MIN_KEY_CHARS = 16
 PSEUDONYM_HEX = 16
 """Hex digits kept of the HMAC (64 bits: no collision expected among millions of ids)."""
-
-MAX_PROBLEMS = 12
-"""Problems listed in one message; the rest are counted."""
 
 _IDENTIFYING = re.compile(
     r"name|naam|street|straat|address|adres|postcode|postal|zip|house|huis|city|plaats|town|"
@@ -141,10 +138,8 @@ def read_table(path: Path) -> tuple[pd.DataFrame, bytes]:
         if path.suffix.lower() == ".xlsx":
             frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
         else:
-            frame = pd.read_csv(io.StringIO(data.decode("utf-8")), comment="#", dtype=str,
+            frame = pd.read_csv(io.StringIO(decode(data, source)), comment="#", dtype=str,
                                 skipinitialspace=True, keep_default_na=False)
-    except UnicodeDecodeError:
-        raise InputError(source, [("", "is not UTF-8 text")]) from None
     except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(source, [("", f"cannot read the table: {exc}")]) from None
     frame.columns = pd.Index([str(c).strip() for c in frame.columns])
@@ -275,10 +270,9 @@ def _check_counts(source: str, table: pd.DataFrame, instance: Instance,
 
 
 def capped(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """At most MAX_PROBLEMS problems, and a count of the rest."""
-    if len(problems) <= MAX_PROBLEMS:
-        return problems
-    return [*problems[:MAX_PROBLEMS], ("", f"... and {len(problems) - MAX_PROBLEMS} more")]
+    """The problems for an InputError; its message lists at most MAX_PROBLEMS of them and
+    counts the rest, so nothing is dropped here."""
+    return problems
 
 
 # --- a synthetic register ---------------------------------------------------------------------
