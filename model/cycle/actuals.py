@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from capplan.errors import InputError, row_problems
+from capplan.errors import InputError, read_text, row_problems
 from capplan.inputs.schema import Instance
 
 DONE = ("engineering_done", "execution_done")
@@ -154,12 +154,7 @@ def read_actuals(path: Path, as_of: AsOf, instance: Instance,
     Raises InputError naming the file, the row and the column.
     """
     source = str(path)
-    try:
-        content = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(source, [("", "file not found")]) from None
-    except UnicodeDecodeError:
-        raise InputError(source, [("", "is not UTF-8 text")]) from None
+    content, _ = read_text(path)
     rows = _parse(source, content)
     yearly = _check_periods(source, rows, as_of, instance)
     done, stocks = _resolve(source, rows, as_of, instance, yearly, planned)
@@ -177,7 +172,10 @@ def _parse(source: str, content: str) -> list[tuple[int, ActualsRow]]:
     try:
         frame = pd.read_csv(io.StringIO(content), comment="#", dtype=str,
                             skipinitialspace=True, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+    except pd.errors.EmptyDataError:
+        raise InputError(source, [("", f"is empty: give a header ({','.join(COLUMNS)}) and "
+                                       "one row per period and segment")]) from None
+    except pd.errors.ParserError as exc:
         raise InputError(source, [("", f"CSV: {exc}")]) from None
     columns = [str(c).strip() for c in frame.columns]
     unknown = [c for c in columns if c not in COLUMNS]
@@ -202,7 +200,8 @@ def _parse(source: str, content: str) -> list[tuple[int, ActualsRow]]:
     if problems:
         raise InputError(source, problems)
     if not out:
-        raise InputError(source, [("", "no rows")])
+        raise InputError(source, [("", "has a header but no rows: give one row per period "
+                                       "and segment (or `*`) from the start to --as-of")])
     return out
 
 

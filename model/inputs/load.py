@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from capplan.errors import InputError, read_input
+from capplan.errors import InputError, check_nesting, decode, read_input
 from capplan.inputs.examples import resolve
 from capplan.inputs.overrides import apply_override, apply_scenario, set_path
 from capplan.inputs.schema import Instance, validate
@@ -53,12 +53,14 @@ def load(
 
         raw, where = read_workbook(path)
     else:
+        text = decode(data, source)
+        check_nesting(text, source)
         try:
-            raw = tomllib.loads(data.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise InputError(source, [("", "is not UTF-8 text")]) from None
+            raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise InputError(source, [("", f"TOML syntax: {exc}")]) from None
+        except (RecursionError, MemoryError):
+            raise InputError(source, [("", "nested too deeply to read")]) from None
     return _derive(raw, path, hashlib.sha256(data).hexdigest(), scenario, list(overrides or []),
                    where)
 

@@ -7,7 +7,7 @@ import fnmatch
 import tomllib
 from typing import Any
 
-from capplan.errors import InputError
+from capplan.errors import MAX_DEPTH, InputError, check_nesting
 
 # --- scenarios and overrides ----------------------------------------------------------------
 
@@ -37,11 +37,15 @@ def apply_override(raw: dict[str, Any], setting: str, source: str) -> dict[str, 
     path, sep, text = setting.partition("=")
     if not sep or not path.strip():
         raise InputError(source, [(f"--set {setting}", "expected PATH=VALUE")])
-    return set_path(raw, path.strip(), parse_value(text.strip()), source, f"--set {path.strip()}")
+    origin = f"--set {path.strip()}"
+    return set_path(raw, path.strip(), parse_value(text.strip(), source, origin), source,
+                    origin)
 
 
-def parse_value(text: str) -> Any:
-    """`480` -> 480, `true` -> True, `["a", "b"]` -> list, `in` -> 'in'."""
+def parse_value(text: str, source: str = "--set", origin: str = "") -> Any:
+    """`480` -> 480, `true` -> True, `["a", "b"]` -> list, `in` -> 'in'; InputError for a
+    value nested deeper than the reading policy allows."""
+    check_nesting(text, source, origin or text)
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
@@ -57,8 +61,11 @@ def set_path(
     `segment.NAME.KEY`, `measure.ID.KEY` and `region.NAME.KEY` select blocks by name (NAME may
     be a glob); other parts are table keys, created where missing.
     """
-    out = raw if in_place else copy.deepcopy(raw)
     parts = path.split(".")
+    if len(parts) > MAX_DEPTH:
+        raise InputError(source, [(origin, f"a path of {len(parts)} parts; at most "
+                                           f"{MAX_DEPTH} are read")])
+    out = raw if in_place else copy.deepcopy(raw)
     if parts[0] in LIST_BLOCKS:
         if len(parts) < 3:
             raise InputError(source, [(origin, f"expected {parts[0]}.NAME.KEY")])

@@ -7,19 +7,106 @@ dotted path, the same syntax `--set` takes) and what is wrong.
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
+import math
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from capplan.errors import InputError
+from capplan.errors import InputError, shown
 from capplan.inputs.calendar import Calendar
 from capplan.inputs.overrides import LIST_BLOCKS
 
-NonNeg = Annotated[float, Field(ge=0)]
-Count = Annotated[int, Field(ge=0)]
-Share = Annotated[float, Field(ge=0, le=1)]
+# --- numbers: every one finite and within stated bounds ---------------------------------------
+
+LIMIT = 1e9
+"""The largest count, history figure, capacity or amount an instance may hold."""
+
+MAX_HORIZON_YEARS = 61
+"""The longest horizon (horizon_end - start + 1 years; Programme refuses a longer one)."""
+
+MAX_DAYS = MAX_HORIZON_YEARS * 366
+"""The longest lead time any instance may hold; an instance's own horizon bounds it further
+(`Instance._lead_times`)."""
+
+MAX_WEIGHT = 1e3
+"""The largest workload weight of one item (a heavy case may count 2)."""
+
+MAX_TOLERANCE = 1e3
+"""The largest tolerance of an objective term (periods, or relative)."""
+
+MAX_GROWTH = 100.0
+"""The largest relative ramp-up per year (+10,000%)."""
+
+_ABOVE = frozenset({"finite_number", "less_than", "less_than_equal"})
+"""Pydantic errors of a value that is NaN, infinite or above its bound (rewritten to state the
+bound); one below its lower bound keeps pydantic's own message."""
+
+
+def _text(x: float) -> str:
+    """1e9 -> '1e9', -1e9 -> '-1e9', 22326 -> '22326', 0.5 -> '0.5'."""
+    if abs(x) >= 1e6 and abs(x) == 10 ** round(math.log10(abs(x))):
+        return f"{'-' if x < 0 else ''}1e{round(math.log10(abs(x)))}"
+    return f"{x:g}"
+
+
+def _in_range(low: float, high: float, *, whole: bool = False, unit: str = "",
+              rewrite: frozenset[str] = _ABOVE) -> WrapValidator:
+    """A number NaN, infinite or above `high` reads `must be a finite number at most HIGH`
+    (`from LOW to HIGH` when LOW is negative), whichever pydantic constraint caught it; the
+    errors in `rewrite` are so replaced, others keep pydantic's message."""
+    what = "whole number" if whole else "finite number"
+    span = f"at most {_text(high)}" if low >= 0 else f"from {_text(low)} to {_text(high)}"
+    message = f"must be a {what} {span}{f' {unit}' if unit else ''}"
+
+    def check(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(value)
+        except ValidationError as exc:
+            if any(e["type"] in rewrite for e in exc.errors()):
+                raise PydanticCustomError("number_range", message) from None
+            raise
+
+    return WrapValidator(check)
+
+
+NonNeg = Annotated[float, Field(ge=0, le=LIMIT, allow_inf_nan=False), _in_range(0, LIMIT)]
+"""A capacity, rate or cost: 0 to 1e9."""
+Amount = Annotated[float, Field(ge=-LIMIT, le=LIMIT, allow_inf_nan=False),
+                   _in_range(-LIMIT, LIMIT)]
+"""A signed amount (extra capacity, a measure's value, a risk's value): -1e9 to 1e9."""
+Count = Annotated[int, Field(ge=0, le=int(LIMIT)), _in_range(0, LIMIT, whole=True)]
+"""A number of items (counts, history): 0 to 1e9."""
+Days = Annotated[float, Field(ge=0, le=MAX_DAYS, allow_inf_nan=False),
+                 _in_range(0, MAX_DAYS, unit="days")]
+"""A lead time or extra days: 0 to 61 years of days; at most the instance's horizon
+(`Instance._lead_times`)."""
+Weight = Annotated[float, Field(gt=0, le=MAX_WEIGHT, allow_inf_nan=False),
+                   _in_range(0, MAX_WEIGHT)]
+"""A workload weight: above 0, at most 1000."""
+ExtraWeight = Annotated[float, Field(ge=0, le=MAX_WEIGHT, allow_inf_nan=False),
+                        _in_range(0, MAX_WEIGHT)]
+"""Extra workload: 0 to 1000."""
+Tolerance = Annotated[float, Field(ge=0, le=MAX_TOLERANCE, allow_inf_nan=False),
+                      _in_range(0, MAX_TOLERANCE)]
+"""A term's tolerance: 0 to 1000 (periods, or relative)."""
+Growth = Annotated[float, Field(ge=0, le=MAX_GROWTH, allow_inf_nan=False),
+                   _in_range(0, MAX_GROWTH)]
+"""A relative ramp-up per year: 0 to 100 (+10,000%)."""
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False),
+                  _in_range(0, 1, rewrite=frozenset({"finite_number"}))]
+"""A share or likelihood: 0 to 1."""
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")]
 Year = Annotated[int, Field(ge=1900, le=2200)]
 
@@ -103,15 +190,22 @@ class History(_Strict):
 class StageWeights(_Strict):
     """Workload of one item per stage (a heavy case may count 2)."""
 
-    engineering: Annotated[float, Field(gt=0)] = 1.0
-    execution: Annotated[float, Field(gt=0)] = 1.0
+    engineering: Weight = 1.0
+    execution: Weight = 1.0
 
 
 class StageAmounts(_Strict):
-    """An amount per stage (extra days, extra workload); 0 where absent."""
+    """Extra workload per stage; 0 where absent."""
 
-    engineering: NonNeg = 0.0
-    execution: NonNeg = 0.0
+    engineering: ExtraWeight = 0.0
+    execution: ExtraWeight = 0.0
+
+
+class StageDays(_Strict):
+    """Extra days per stage; 0 where absent."""
+
+    engineering: Days = 0.0
+    execution: Days = 0.0
 
 
 class InProgress(_Strict):
@@ -132,8 +226,8 @@ class Segment(_Strict):
     name: Name
     region: Name = "all"
     count: Count
-    engineering_days: NonNeg
-    execution_days: NonNeg
+    engineering_days: Days
+    execution_days: Days
     workload: StageWeights = StageWeights()
     released: dict[str, Count] | None = None
     in_progress: InProgress = InProgress()
@@ -163,10 +257,10 @@ class Capacity(_Strict):
     min: NonNeg = 0.0
     ramp_up: NonNeg | None = None
     ramp_down: NonNeg | None = None
-    ramp_up_rel: NonNeg | None = None
+    ramp_up_rel: Growth | None = None
     ramp_down_rel: Share | None = None
     cost: NonNeg = 0.0
-    extra: dict[str, float] = Field(default_factory=dict)
+    extra: dict[str, Amount] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _levels_in_order(self) -> Capacity:
@@ -191,10 +285,10 @@ class Measure(_Strict):
     name: str = ""
     segments: list[str] = Field(min_length=1)
     share: Share = 1.0
-    extra_days: StageAmounts = StageAmounts()
+    extra_days: StageDays = StageDays()
     extra_workload: StageAmounts = StageAmounts()
     mode: Literal["in", "out", "choose"] = "in"
-    value: float = 1.0
+    value: Amount = 1.0
 
 
 class Region(_Strict):
@@ -204,7 +298,7 @@ class Region(_Strict):
     execution_max: NonNeg
 
 
-Scalar = float | str | bool
+Scalar = Amount | str | bool
 
 
 class Effect(_Strict):
@@ -214,10 +308,10 @@ class Effect(_Strict):
 
     path: str = Field(min_length=1)
     fixed: Scalar | None = None
-    uniform: list[float] | None = None
-    triangular: list[float] | None = None
+    uniform: list[Amount] | None = None
+    triangular: list[Amount] | None = None
     choice: list[Scalar] | None = None
-    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    weights: list[NonNeg] | None = None
 
     @model_validator(mode="after")
     def _one_distribution(self) -> Effect:
@@ -287,7 +381,7 @@ class Objective(_Strict):
     """
 
     terms: list[str] = Field(default_factory=lambda: list(DEFAULT_TERMS), min_length=1)
-    tolerance: dict[str, NonNeg] = Field(default_factory=dict)
+    tolerance: dict[str, Tolerance] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _known_terms(self) -> Objective:
@@ -321,7 +415,8 @@ class Instance(_Strict):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Instance:
-        problems = [*self._unique_names(), *self._profiles(), *self._references()]
+        problems = [*self._unique_names(), *self._profiles(), *self._references(),
+                    *self._lead_times()]
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -378,6 +473,29 @@ class Instance(_Strict):
             out.append("region: regional ceilings need a [capacity.execution] block")
         return out
 
+    def _lead_times(self) -> list[str]:
+        """No lead time or measure's extra days longer than the horizon."""
+        days = self.horizon_days
+        span = f"the horizon ({self.programme.start}..{self.programme.horizon_end}, {days} days)"
+        out: list[str] = []
+        for seg in self.segment:
+            for key in ("engineering_days", "execution_days"):
+                if getattr(seg, key) > days:
+                    out.append(f"segment.{seg.name}.{key}: {getattr(seg, key):g} days is longer "
+                               f"than {span}")
+        for m in self.measure:
+            for stage in ("engineering", "execution"):
+                if getattr(m.extra_days, stage) > days:
+                    out.append(f"measure.{m.id}.extra_days.{stage}: "
+                               f"{getattr(m.extra_days, stage):g} days is longer than {span}")
+        return out
+
+    @property
+    def horizon_days(self) -> int:
+        """Days from 1 January of the start year to the end of horizon_end."""
+        p = self.programme
+        return (dt.date(p.horizon_end + 1, 1, 1) - dt.date(p.start, 1, 1)).days
+
     @property
     def calendar(self) -> Calendar:
         """The planning periods of this instance."""
@@ -414,7 +532,7 @@ def _problems(exc: ValidationError, raw: dict[str, Any]) -> list[tuple[str, str]
         elif err["type"] == "missing":
             message = "is required"
         elif "input" in err and not isinstance(err["input"], dict | list):
-            message += f" (got {err['input']!r})"
+            message += f" (got {shown(err['input'])})"
         for line in message.split("\n"):
             sub_key, sep, rest = line.partition(": ")
             if sep and re.fullmatch(r"[\w.\-*\[\]]+", sub_key):

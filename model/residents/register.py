@@ -14,12 +14,16 @@ A register is a CSV file (or the first sheet of an .xlsx workbook) with the colu
   first day;
 - `risk_class` (optional, default 0): a whole number, higher is more urgent (the `risk` rule).
 
-Privacy by default: a column whose name looks like a name, street address, postcode, place,
-e-mail, phone, birth date, bank or citizen number is refused unless `--allow-column` names it;
-other columns outside the schema are dropped. Allowed or dropped, no such column is kept past
-reading. External ids are replaced on reading by keyed pseudonyms (HMAC-SHA256 with the key of
-`CAPPLAN_PSEUDONYM_KEY` or a key file; no key, no run), so outputs join back to addresses only
-for whoever holds the key.
+Privacy by default: a column whose name looks like a name, initials, street address,
+postcode (`pc6`), place, e-mail, phone (`tel`, `gsm`), birth date (`dob`, `geb_datum`),
+resident or owner (`bewoner`, `eigenaar`), bank or citizen number is refused unless
+`--allow-column` names it; other columns outside the schema are dropped. Allowed or dropped, no
+such column is kept past reading. Messages about a register name the row and the column, never
+a value: a register with shifted columns or without a header would otherwise print names,
+e-mail addresses or streets. External ids are replaced on reading by keyed pseudonyms
+(HMAC-SHA256 with the key of `CAPPLAN_PSEUDONYM_KEY` or a key file; no key, no run), so outputs
+join back to addresses only for whoever holds the key. The key needs 16 characters of which at
+least 6 differ; a key file every user may read gives a warning.
 
 The register is checked against the instance: its addresses per segment and stage may differ
 from the instance's work in progress (and from its items not yet in progress, for `released`)
@@ -35,6 +39,8 @@ import io
 import math
 import os
 import re
+import stat
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -43,7 +49,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from capplan.errors import InputError, read_input, row_problems
+from capplan.errors import InputError, decode, read_input, row_problems
 from capplan.inputs.schema import Instance
 
 STAGES = ("released", "engineering", "ready", "execution")
@@ -52,17 +58,24 @@ STAGES = ("released", "engineering", "ready", "execution")
 COLUMNS = ("id", "segment", "stage", "since", "risk_class")
 KEY_ENV = "CAPPLAN_PSEUDONYM_KEY"
 MIN_KEY_CHARS = 16
+MIN_KEY_DISTINCT = 6
+"""Different characters a key needs: `aaaaaaaaaaaaaaaa` is long enough but guessable."""
 PSEUDONYM_HEX = 16
 """Hex digits kept of the HMAC (64 bits: no collision expected among millions of ids)."""
 
-MAX_PROBLEMS = 12
-"""Problems listed in one message; the rest are counted."""
-
 _IDENTIFYING = re.compile(
     r"name|naam|street|straat|address|adres|postcode|postal|zip|house|huis|city|plaats|town|"
-    r"email|mail|phone|telefo|mobile|birth|geboor|iban|bsn|social|passport")
+    r"email|mail|phone|telefo|mobile|mobiel|birth|geboor|gebdatum|iban|bsn|social|passport|"
+    r"initia|voorletter|tussenvoeg|bewoner|eigenaar|huurder|owner|tenant|occupant|geslacht|"
+    r"gender|woonplaats|telnr")
+"""Identifying stems, found anywhere in a column name's letters (`Voornaam` -> `voornaam`)."""
+_IDENTIFYING_TOKENS = re.compile(r"tel\d*|gsm\d*|dob|geb|pc\d?|ssn|wpl|adr")
+"""Identifying abbreviations, matched as a whole word of a column name (`geb_datum`, `pc6`,
+`Tel`) so that `hotel` or `stage` is no phone."""
 _POSTCODE = re.compile(r"\b[1-9][0-9]{3}\s?[A-Za-z]{2}\b")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_\-]{0,60}")
 
 Stage = Literal["released", "engineering", "ready", "execution"]
 
@@ -102,10 +115,17 @@ def plan_start_date(instance: Instance) -> dt.date:
 # --- pseudonyms -------------------------------------------------------------------------------
 
 
+class KeyFileWarning(UserWarning):
+    """A key file other users may read."""
+
+
 def pseudonym_key(key_file: Path | None) -> bytes:
-    """The pseudonym key: the key file's content, else `CAPPLAN_PSEUDONYM_KEY`. No key (or one
-    shorter than 16 characters): InputError."""
+    """The pseudonym key: the key file's content, else `CAPPLAN_PSEUDONYM_KEY`. No key, one
+    shorter than 16 characters or of fewer than MIN_KEY_DISTINCT different characters:
+    InputError. A key file every user may read gives a KeyFileWarning (not a refusal: the run
+    is the same, and a mode set by a shared mount is not always the user's to change)."""
     if key_file is not None:
+        _warn_if_readable(key_file)
         try:
             text = key_file.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
@@ -121,7 +141,24 @@ def pseudonym_key(key_file: Path | None) -> bytes:
     if len(text) < MIN_KEY_CHARS:
         raise InputError(source, [("", f"the pseudonym key has {len(text)} characters; use at "
                                        f"least {MIN_KEY_CHARS}")])
+    if len(set(text)) < MIN_KEY_DISTINCT:
+        raise InputError(source, [("", f"the pseudonym key is weak: {len(set(text))} different "
+                                       f"character(s); use at least {MIN_KEY_DISTINCT}, e.g. "
+                                       "`openssl rand -hex 32`")])
     return text.encode("utf-8")
+
+
+def _warn_if_readable(key_file: Path) -> None:
+    """Warn when others than the owner's group may read the key file (POSIX modes only)."""
+    try:
+        mode = key_file.stat().st_mode
+    except OSError:
+        return  # reading it names the problem
+    if os.name == "posix" and mode & stat.S_IROTH:
+        warnings.warn(KeyFileWarning(
+            f"{key_file}: every user of this machine may read the pseudonym key, and with it "
+            f"join pseudonyms back to addresses; restrict it (chmod 600 {key_file})"),
+            stacklevel=3)
 
 
 def pseudonym(key: bytes, external_id: str) -> str:
@@ -141,10 +178,8 @@ def read_table(path: Path) -> tuple[pd.DataFrame, bytes]:
         if path.suffix.lower() == ".xlsx":
             frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
         else:
-            frame = pd.read_csv(io.StringIO(data.decode("utf-8")), comment="#", dtype=str,
+            frame = pd.read_csv(io.StringIO(decode(data, source)), comment="#", dtype=str,
                                 skipinitialspace=True, keep_default_na=False)
-    except UnicodeDecodeError:
-        raise InputError(source, [("", "is not UTF-8 text")]) from None
     except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(source, [("", f"cannot read the table: {exc}")]) from None
     frame.columns = pd.Index([str(c).strip() for c in frame.columns])
@@ -177,21 +212,44 @@ def read_register(path: Path, instance: Instance, key: bytes,
     return Register(source, hashlib.sha256(data).hexdigest(), table, tuple(dropped))
 
 
+def identifying(column: str) -> bool:
+    """Whether a column name looks like personal data (see the module docstring)."""
+    letters = re.sub(r"[^a-z]", "", column.lower())
+    words = re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", column).lower())
+    return bool(_IDENTIFYING.search(letters)
+                or any(_IDENTIFYING_TOKENS.fullmatch(w) for w in words))
+
+
 def _check_columns(source: str, frame: pd.DataFrame, allowed: list[str]) -> list[str]:
-    """Refuse identifying columns not allowed, require the schema's; return dropped columns."""
-    extra = [c for c in frame.columns if c not in COLUMNS]
-    refused = [c for c in extra if _IDENTIFYING.search(re.sub(r"[^a-z]", "", c.lower()))
-               and c not in allowed]
+    """Require the schema's columns, refuse identifying ones not allowed; return dropped
+    columns. A header without the schema's columns is no header: its names are the first
+    row's values and are not shown."""
+    columns = [str(c) for c in frame.columns]
+    missing = [c for c in COLUMNS if c not in columns and c != "risk_class"]
+    if len(missing) == len(COLUMNS) - 1:
+        raise InputError(source, [("header", f"no header row with the columns "
+                                             f"{', '.join(COLUMNS)} (is the first line data?)")])
+    extra = [c for c in columns if c not in COLUMNS]
+    refused = [(k, c) for k, c in enumerate(columns, 1)
+               if c in extra and identifying(c) and c not in allowed]
     if refused:
-        raise InputError(source, [(f"column {c}", "looks like personal data (a name, address, "
-                                   "postcode, place or contact detail) and is refused; remove "
-                                   f"it, or pass --allow-column {c} if it is not")
-                                  for c in refused])
-    missing = [c for c in COLUMNS if c not in frame.columns and c != "risk_class"]
+        raise InputError(source, [(f"column {k} ({_name(c)})",
+                                   "looks like personal data (a name, address, postcode, "
+                                   "place, birth date or contact detail) and is refused; "
+                                   f"remove it, or pass --allow-column {_name(c)} if it is not")
+                                  for k, c in refused])
     if missing:
         raise InputError(source, [("header", f"missing column(s) {', '.join(missing)} "
                                              f"(columns: {', '.join(COLUMNS)})")])
     return extra
+
+
+def _name(column: str) -> str:
+    """A column name as a message shows it: hidden when it looks like a value itself."""
+    if (_POSTCODE.search(column) or _EMAIL.search(column) or re.search(r"\d{3}", column)
+            or re.search(r"[A-Za-z]\s+\d", column)):
+        return "its name looks like a value and is not shown"
+    return column
 
 
 def _parse_rows(source: str, frame: pd.DataFrame) -> list[tuple[int, RegisterRow]]:
@@ -212,7 +270,7 @@ def _parse_rows(source: str, frame: pd.DataFrame) -> list[tuple[int, RegisterRow
         try:
             out.append((line, RegisterRow.model_validate(cleaned)))
         except ValidationError as exc:
-            problems += row_problems(line, exc, hidden=("id",))
+            problems += row_problems(line, exc, hidden=COLUMNS)
     if problems:
         raise InputError(source, capped(problems))
     if not out:
@@ -230,8 +288,11 @@ def _check_rows(source: str, rows: list[tuple[int, RegisterRow]], instance: Inst
     problems: list[tuple[str, str]] = []
     for line, r in rows:
         if r.segment not in names:
-            problems.append((f"row {line}, segment", f"unknown segment '{r.segment}' (known: "
+            # shown only when it reads like a segment name (a lowercase slug), not a person's
+            shown = f"'{r.segment}'" if _SLUG.fullmatch(r.segment) else "(value not shown)"
+            problems.append((f"row {line}, segment", f"unknown segment {shown} (known: "
                              f"{', '.join(sorted(names))})"))
+        # a date on or after the plan's first day is no one's birth date: shown
         if r.since > today:
             problems.append((f"row {line}, since", f"{r.since} is in the future"))
         elif r.since >= first_day:
@@ -275,10 +336,9 @@ def _check_counts(source: str, table: pd.DataFrame, instance: Instance,
 
 
 def capped(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """At most MAX_PROBLEMS problems, and a count of the rest."""
-    if len(problems) <= MAX_PROBLEMS:
-        return problems
-    return [*problems[:MAX_PROBLEMS], ("", f"... and {len(problems) - MAX_PROBLEMS} more")]
+    """The problems for an InputError; its message lists at most MAX_PROBLEMS of them and
+    counts the rest, so nothing is dropped here."""
+    return problems
 
 
 # --- a synthetic register ---------------------------------------------------------------------
