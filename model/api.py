@@ -197,13 +197,16 @@ def evaluate(instance: str | Path | Loaded, targets: str | Path | Mapping[int, i
     """Check yearly production targets (a CSV `year,completed`, a shipped targets file's
     name, or a mapping year -> items): can they be delivered, what they imply, and how far
     they are from the optimal plan."""
+    from capplan.questions.evaluate import check_targets, read_targets
     from capplan.questions.evaluate import evaluate as run_evaluation
-    from capplan.questions.evaluate import read_targets
     from capplan.report.documents import EvaluateResult
 
     loaded = load(instance, scenario, overrides)
     if isinstance(targets, Mapping):
-        given, source = {int(y): int(v) for y, v in targets.items()}, None
+        given, source = dict(sorted((int(y), int(v)) for y, v in targets.items())), None
+        problems = check_targets(given, loaded.instance)
+        if problems:
+            raise InputError("targets", problems)
     else:
         path = _resolve(targets, "targets")
         given, source = read_targets(path, loaded.instance), str(path)

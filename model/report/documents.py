@@ -371,8 +371,9 @@ class EvaluateResult:
     def charts(self) -> dict[str, bytes]:
         from capplan.report.charts import targets_chart
 
-        bars = self.evaluation.table[["year", "target", "optimal"]].rename(
+        bars = self.evaluation.table[["year", "target", "optimal"]].astype(float).rename(
             columns={"target": "given targets", "optimal": "optimal plan"})
+        bars["year"] = bars["year"].astype(int)
         return {"targets.png": targets_chart(
             f"{self.loaded.instance.programme.name}: given targets and the optimal plan",
             bars)}
