@@ -150,13 +150,14 @@ def whatif(instance: str | Path | Loaded, *, add: Sequence[str] = (),
     outcomes = [base]
     gained = None
     if added:
-        with_variant = Variant("with", source.scenario, tuple(added))
+        with_variant = Variant("with", source.scenario, tuple(a.path for a in added))
         outcomes.append(run(source, with_variant, solver))
         gained = gains(earliest(source, base.variant, solver),
                        earliest(source, with_variant, solver))
     table = marginal_table(source, base, solver) if marginal else None
-    return WhatifResult(source, outcomes, added, gained, summary_table(outcomes),
-                        targets_table(outcomes), table, (solver, None))
+    return WhatifResult(source, outcomes, [a.path for a in added], gained,
+                        summary_table(outcomes), targets_table(outcomes), table, (solver, None),
+                        [a.words for a in added])
 
 
 def explain(instance: str | Path | Loaded, *, scenario: str | None = None,
