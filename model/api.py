@@ -180,7 +180,8 @@ def tradeoff(instance: str | Path | Loaded, *, periods: int = 8, stage: str = "e
              scenario: str | None = None, overrides: Sequence[str] = (),
              solver: str = "highs") -> TradeoffResult:
     """How much capacity each date needs: for each period from the earliest finish (and p95)
-    to `periods` later, the least peak capacity of `stage` and the least capacity cost."""
+    to `periods` later, the least peak capacity of `stage` and, with that peak held, the least
+    capacity cost (capacity-years when no costs are given)."""
     from capplan.questions.tradeoff import tradeoff as run_tradeoff
     from capplan.report.documents import TradeoffResult
 

@@ -324,7 +324,8 @@ class ExplainResult:
 
 @dataclass
 class TradeoffResult:
-    """`capplan tradeoff`: the least capacity each finish date needs."""
+    """`capplan tradeoff`: the least capacity each finish date needs: the least peak, and with
+    it held the least capacity cost (capacity-years when no costs are given)."""
 
     kind: ClassVar[str] = "tradeoff"
     loaded: Loaded
