@@ -150,13 +150,14 @@ def whatif(instance: str | Path | Loaded, *, add: Sequence[str] = (),
     outcomes = [base]
     gained = None
     if added:
-        with_variant = Variant("with", source.scenario, tuple(added))
+        with_variant = Variant("with", source.scenario, tuple(a.path for a in added))
         outcomes.append(run(source, with_variant, solver, near=base))
         gained = gains(earliest(source, base.variant, solver),
                        earliest(source, with_variant, solver))
     table = marginal_table(source, base, solver) if marginal else None
-    return WhatifResult(source, outcomes, added, gained, summary_table(outcomes),
-                        targets_table(outcomes), table, (solver, None))
+    return WhatifResult(source, outcomes, [a.path for a in added], gained,
+                        summary_table(outcomes), targets_table(outcomes), table, (solver, None),
+                        [a.words for a in added])
 
 
 def explain(instance: str | Path | Loaded, *, scenario: str | None = None,
@@ -179,7 +180,8 @@ def tradeoff(instance: str | Path | Loaded, *, periods: int = 8, stage: str = "e
              scenario: str | None = None, overrides: Sequence[str] = (),
              solver: str = "highs") -> TradeoffResult:
     """How much capacity each date needs: for each period from the earliest finish (and p95)
-    to `periods` later, the least peak capacity of `stage` and the least capacity cost."""
+    to `periods` later, the least peak capacity of `stage` and, with that peak held, the least
+    capacity cost (capacity-years when no costs are given)."""
     from capplan.questions.tradeoff import tradeoff as run_tradeoff
     from capplan.report.documents import TradeoffResult
 
@@ -197,13 +199,16 @@ def evaluate(instance: str | Path | Loaded, targets: str | Path | Mapping[int, i
     """Check yearly production targets (a CSV `year,completed`, a shipped targets file's
     name, or a mapping year -> items): can they be delivered, what they imply, and how far
     they are from the optimal plan."""
+    from capplan.questions.evaluate import check_targets, read_targets
     from capplan.questions.evaluate import evaluate as run_evaluation
-    from capplan.questions.evaluate import read_targets
     from capplan.report.documents import EvaluateResult
 
     loaded = load(instance, scenario, overrides)
     if isinstance(targets, Mapping):
-        given, source = {int(y): int(v) for y, v in targets.items()}, None
+        given, source = dict(sorted((int(y), int(v)) for y, v in targets.items())), None
+        problems = check_targets(given, loaded.instance)
+        if problems:
+            raise InputError("targets", problems)
     else:
         path = _resolve(targets, "targets")
         given, source = read_targets(path, loaded.instance), str(path)

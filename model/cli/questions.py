@@ -141,7 +141,8 @@ def tradeoff(
     out: OutOpt = None,
 ) -> None:
     """How much capacity each finish date needs: for each date from the earliest to PERIODS
-    later, the least peak capacity and the least capacity cost that reach it."""
+    later, the least peak capacity that reaches it and, with that peak held, the least capacity
+    cost."""
     import capplan
     from capplan.cli.output import emit
 

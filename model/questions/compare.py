@@ -6,15 +6,18 @@ show their milestones' delays against it in months.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from capplan.inputs.calendar import months_between
-from capplan.questions.variants import Outcome
+from capplan.core.routing import STAGES
+from capplan.inputs.calendar import months_between, steps
+from capplan.questions.variants import Outcome, solver_zero
 
 
 def summary_table(outcomes: list[Outcome]) -> pd.DataFrame:
-    """Per variant: finish, p95, tail (finish - p95, quarters), peak yearly production, peak
-    capacity per stage, total waiting (item-years), and finish and p95 against the baseline
+    """Per variant: finish, p95, tail (finish - p95, whole quarters), peak yearly production,
+    peak capacity in use per stage (`capacity_level`: the planned level plus the capacity
+    given), total waiting (item-years), and finish and p95 against the baseline
     and against the first variant of the same scenario (months later; negative is earlier):
     with `--vary measure.M29.mode=out,in` the latter is what taking M29 costs in each
     scenario."""
@@ -33,10 +36,9 @@ def summary_table(outcomes: list[Outcome]) -> pd.DataFrame:
             "status": o.solution.status.value,
             "finish": ms.get("finish"),
             "p95": ms.get("p95"),
-            "tail_quarters": None if tail is None else tail / 3,
+            "tail_quarters": None if tail is None else tail // 3,  # milestones are quarters
             "peak_production": int(planned["completed"].max()) if len(planned) else None,
-            "peak_engineering": _peak(planned, "engineering"),
-            "peak_execution": _peak(planned, "execution"),
+            **{f"peak_{stage}": _peak(o, planned, stage) for stage in STAGES},
             "waiting": _waiting(o),
             "finish_delta_months": months_between(base.get("finish"), ms.get("finish")),
             "p95_delta_months": months_between(base.get("p95"), ms.get("p95")),
@@ -44,7 +46,23 @@ def summary_table(outcomes: list[Outcome]) -> pd.DataFrame:
             "p95_vs_scenario_months": months_between(own.get("p95"), ms.get("p95")),
             "scope": ", ".join(f"{m} {'in' if v else 'out'}" for m, v in o.plan.scope.items()),
         })
-    return pd.DataFrame(rows)
+    return whole_numbers(pd.DataFrame(rows), COUNTS)
+
+
+COUNTS = ("tail_quarters", "peak_production", "finish_delta_months", "p95_delta_months",
+          "finish_vs_scenario_months", "p95_vs_scenario_months")
+"""Columns of the summary that count (quarters, items, months): whole numbers."""
+
+
+def whole_numbers(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Count columns as Python ints, a missing value as None (pandas would make the column
+    float, and 5 quarters would print as 5.0)."""
+    for column in columns:
+        if column in table:
+            values = [None if v is None or pd.isna(v) else int(v) for v in table[column]]
+            table[column] = pd.Series(values, index=table.index,
+                                      dtype=object if None in values else "int64")
+    return table
 
 
 def targets_table(outcomes: list[Outcome]) -> pd.DataFrame:
@@ -58,10 +76,32 @@ def targets_table(outcomes: list[Outcome]) -> pd.DataFrame:
     return table.fillna(0).astype(int)
 
 
-def _peak(planned: pd.DataFrame, stage: str) -> float | None:
-    if not len(planned) or planned[stage].isna().all():
+def capacity_level(o: Outcome, stage: str) -> np.ndarray | None:
+    """Per period, the stage's capacity in use by the plan: the planned level cap[stage, t]
+    plus the capacity given on top of it (`extra`, data; --add in whatif),
+
+        cap[t] + extra[t],
+
+    in the level's unit (a yearly rate for throughput, items at once for concurrent). The plan's
+    last pass keeps the planned level as low as the plan allows, so with 500 given the planned
+    level falls by up to 500 and this sum, not the planned level alone, is what the plan
+    holds. None without a plan or a capacity of that stage."""
+    built, x = o.built, o.solution.x
+    spec = getattr(built.instance.capacity, stage)
+    if x is None or spec is None or stage not in built.v.cap:
         return None
-    return float(planned[stage].max())
+    return x[built.v.cap[stage]] + steps(built.calendar, spec.extra)
+
+
+def _peak(o: Outcome, planned: pd.DataFrame, stage: str) -> float | None:
+    """The highest yearly mean of the capacity in use (`capacity_level`) over the planned
+    years."""
+    level = capacity_level(o, stage)
+    if level is None or not len(planned):
+        return None
+    yearly = pd.Series(level).groupby(o.built.calendar.years).mean()
+    years = [int(y) for y in planned["year"] if int(y) in yearly.index]
+    return float(yearly.loc[years].max()) if years else None
 
 
 def _waiting(o: Outcome) -> float | None:
@@ -70,4 +110,4 @@ def _waiting(o: Outcome) -> float | None:
     if periods.empty:
         return None
     dt = periods["year"].nunique() / len(periods)
-    return float(periods["remaining"].sum() * dt)
+    return solver_zero(float(periods["remaining"].sum() * dt), float(o.loaded.instance.remaining))

@@ -1,8 +1,10 @@
 """Evaluating a given trajectory of yearly production targets (such as an advice letter's).
 
 The targets file is CSV with columns `year,completed` (lines starting with # are comments).
-Years before the instance's start must equal its [history]; planned years become lower bounds
-on yearly production:
+Years before the instance's start must equal its [history], planned years must lie within the
+horizon, and the targets' cumulative may not pass the instance's scope (a table for a larger
+scope is evaluated against a scenario of that scope). Planned years become lower bounds on
+yearly production:
 
     production[y] = undone_total[first(y) - 1] - undone_total[last(y)] >= target[y]
 
@@ -71,10 +73,42 @@ def read_targets(path: Path, instance: Instance) -> dict[int, int]:
         if row.year in targets:
             problems.append((f"row {i}, year", f"{row.year} appears twice"))
         targets[row.year] = row.completed
-    problems += _check_years(targets, instance)
+    problems += check_targets(targets, instance)
     if problems:
         raise InputError(source, problems)
     return dict(sorted(targets.items()))
+
+
+def check_targets(targets: dict[int, int], instance: Instance) -> list[tuple[str, str]]:
+    """What is wrong with targets against an instance, as (where, problem) pairs: history years
+    that differ from [history], years outside the horizon, and a cumulative above the scope."""
+    return _check_years(targets, instance) + _check_scope(targets, instance)
+
+
+def _check_scope(targets: dict[int, int], instance: Instance) -> list[tuple[str, str]]:
+    """The targets' cumulative may not pass the scope: the first year it does is named with its
+    figure. 17,500 targets on 15,644 would otherwise read as shares of 108-112% and "95% in
+    2028" of a scope they do not plan."""
+    for year, cumulative in cumulative_targets(instance, targets).items():
+        if cumulative > instance.scope:
+            return [(f"year {year}", f"the targets reach {cumulative:,} by its end, above the "
+                                     f"instance's scope of {instance.scope:,} (evaluate them "
+                                     "against a scenario with their scope)")]
+    return []
+
+
+def cumulative_targets(instance: Instance, targets: dict[int, int]) -> dict[int, int]:
+    """Per target year, items done by its end by the targets' own arithmetic: [history]'s
+    completed_before, every realised year up to it (given in the file or not), and the planned
+    targets up to it."""
+    history = {int(y): v for y, v in instance.history.completed.items()}
+    start = instance.programme.start
+    out = {}
+    for year in sorted(targets):
+        realised = sum(v for y, v in history.items() if y <= year and y < start)
+        planned = sum(v for y, v in targets.items() if start <= y <= year)
+        out[year] = instance.history.completed_before + realised + planned
+    return out
 
 
 def _check_years(targets: dict[int, int], instance: Instance) -> list[tuple[str, str]]:
@@ -163,10 +197,8 @@ def _months(delta: int | None) -> str:
 
 def implied_milestones(instance: Instance, targets: dict[int, int]) -> dict[str, int | None]:
     """Years in which the targets' own cumulative reaches 50%, 95% and 100% of the scope."""
-    cumulative = instance.history.completed_before
     reached: dict[str, int | None] = {"p50": None, "p95": None, "finish": None}
-    for year, value in targets.items():
-        cumulative += value
+    for year, cumulative in cumulative_targets(instance, targets).items():
         for name in reached:
             if reached[name] is None and cumulative >= items_needed(instance, name):
                 reached[name] = year
@@ -220,17 +252,38 @@ def _first_failure(instance: Instance, targets: dict[int, int],
 
 
 def _table(instance: Instance, targets: dict[int, int], optimal: Plan) -> pd.DataFrame:
-    """Per target year: target, its cumulative and share, realised or planned, the optimal
-    plan's figure for that year, and the difference (target - optimal)."""
-    opt = (optimal.trajectory.set_index("year")["completed"] if not optimal.trajectory.empty
-           else pd.Series(dtype=int))
-    cumulative = instance.history.completed_before
+    """Per target year, and per later planned year in which the optimal plan has work: target,
+    its cumulative and share, realised or planned, the optimal plan's figure for that year, and
+    the difference (target - optimal).
+
+    The optimal column covers every year of the optimal plan, so it adds up to the scope like
+    the plan does: a year after the targets' last has target 0 when the targets reach the scope
+    (they say nothing is left to do), else no target (blank)."""
+    traj = optimal.trajectory
+    opt = traj.set_index("year")["completed"] if not traj.empty else pd.Series(dtype=int)
+    planned = traj[~traj["realised"]] if not traj.empty else traj
+    cumulative = cumulative_targets(instance, targets)
+    last = max(targets) if targets else instance.programme.start - 1
+    done = cumulative.get(last, instance.history.total) >= instance.scope
+    later = [int(y) for y, v in zip(planned["year"], planned["completed"], strict=True)
+             if int(y) > last and int(v) != 0] if len(planned) else []
     rows = []
-    for year, value in targets.items():
-        cumulative += value
+    for year in sorted(targets):
         best = int(opt.get(year, 0)) if len(opt) else None
-        rows.append({"year": year, "target": value, "cumulative": cumulative,
-                     "share": 100.0 * cumulative / instance.scope,
+        value = targets[year]
+        rows.append({"year": year, "target": value, "cumulative": cumulative[year],
+                     "share": 100.0 * cumulative[year] / instance.scope,
                      "realised": year < instance.programme.start,
                      "optimal": best, "difference": None if best is None else value - best})
-    return pd.DataFrame(rows)
+    for year in range(last + 1, max(later) + 1) if later else []:
+        best = int(opt.get(year, 0))
+        rows.append({"year": year, "target": 0 if done else None,
+                     "cumulative": instance.scope if done else None,
+                     "share": 100.0 if done else None, "realised": False, "optimal": best,
+                     "difference": -best if done else None})
+    columns = ["year", "target", "cumulative", "share", "realised", "optimal", "difference"]
+    table = pd.DataFrame(rows, columns=columns)
+    for column in ("target", "cumulative", "optimal", "difference"):  # whole numbers, blanks kept
+        values = [None if v is None or pd.isna(v) else int(v) for v in table[column]]
+        table[column] = pd.Series(values, dtype=object if None in values else "int64")
+    return table

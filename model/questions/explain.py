@@ -21,8 +21,9 @@ from capplan.core.results import Plan
 from capplan.core.routing import STAGES, new_releases
 from capplan.inputs.calendar import Calendar
 from capplan.inputs.load import Loaded
+from capplan.questions.compare import whole_numbers
 from capplan.questions.variants import Outcome, Variant
-from capplan.questions.whatif import earliest, gains
+from capplan.questions.whatif import earliest, gains, moved
 
 CHANGE = 0.10
 
@@ -56,8 +57,8 @@ class TailExplanation:
             best = self.changes.iloc[0]
             if (best["finish_gain_months"] or 0) > 0 or (best["p95_gain_months"] or 0) > 0:
                 lines.append(f"The 10% change that shortens the tail most: {best['change']} "
-                             f"(finish {best['finish_gain_months']} months earlier, p95 "
-                             f"{best['p95_gain_months']} months earlier).")
+                             f"(the finish {moved(best['finish_gain_months'])}, p95 "
+                             f"{moved(best['p95_gain_months'])}).")
             else:
                 lines.append("No single 10% change moves the finish or p95; the one that saves "
                              f"the most waiting is {best['change']} "
@@ -66,7 +67,8 @@ class TailExplanation:
 
 
 def tail_shares(built: Built, plan: Plan, share: float) -> pd.Series:
-    """Items per segment among the last `share` of the scope (0.05 for the last 5%)."""
+    """Items per segment among the last `share` of the scope (0.05 for the last 5%); a segment
+    with none (within the solver's tolerance) has 0.0, never -0.0."""
     per = plan.flows.pivot_table(index="segment", columns="period", values="exec_done",
                                  aggfunc="sum", sort=False)
     order = list(plan.periods["period"])
@@ -76,13 +78,14 @@ def tail_shares(built: Built, plan: Plan, share: float) -> pd.Series:
     tol = 1e-6 * max(1.0, float(built.instance.remaining))
     crossing = np.flatnonzero(cumulative >= needed - tol)
     if not len(crossing):
-        return per.sum(axis=1) * 0
+        return per.sum(axis=1) * 0 + 0.0
     t = int(crossing[0])
     after = per.iloc[:, t + 1:].sum(axis=1)
     total_t = float(per.iloc[:, t].sum())
     excess = max(0.0, float(cumulative[t]) - needed)
     within = per.iloc[:, t] * (excess / total_t if total_t > 0 else 0.0)
-    return after + within
+    items = after + within
+    return items.where(items > tol, 0.0) + 0.0
 
 
 def composition(built: Built, plan: Plan) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -231,5 +234,6 @@ def explain_tail(source: Loaded, base: Outcome, solver: str = "highs") -> TailEx
     if len(changes):
         changes = changes.sort_values(["finish_gain_months", "p95_gain_months", "waiting_saved"],
                                       ascending=False, kind="stable").reset_index(drop=True)
+    changes = whole_numbers(changes, ("finish_gain_months", "p95_gain_months"))
     return TailExplanation(built.calendar.milestone_label(start), tail, regions, binding,
                            changes)

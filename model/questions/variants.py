@@ -33,6 +33,12 @@ class Outcome:
     plan: Plan
 
 
+def solver_zero(value: float, scale: float = 1.0) -> float:
+    """A figure computed from a solution, with a value within the solver's tolerance of zero
+    (1e-6 of `scale`, such as the items to do) reported as 0.0, never -0.0."""
+    return 0.0 if abs(value) <= 1e-6 * max(1.0, abs(scale)) else value + 0.0
+
+
 def parse_vary(text: str) -> tuple[str, list[str]]:
     """`PATH=V1,V2` -> (PATH, [V1, V2]); InputError when malformed."""
     path, sep, values = text.partition("=")

@@ -122,8 +122,8 @@ def targets_chart(title: str, targets: pd.DataFrame) -> bytes:
 
 
 def tradeoff_chart(title: str, table: pd.DataFrame, column: str) -> bytes:
-    """Against the date a milestone is reached: the least peak capacity (left) and the least
-    capacity cost or capacity-years (right), one line per milestone."""
+    """Against the date a milestone is reached: the least peak capacity (left) and, with that
+    peak held, the least capacity cost or capacity-years (right), one line per milestone."""
     fig = _figure()
     second = "least_cost" if "least_cost" in table else "least_capacity_years"
     for position, (name, ylabel) in enumerate(((column, column), (second, second)), start=1):

@@ -227,6 +227,8 @@ class WhatifResult:
     targets: pd.DataFrame
     marginal: pd.DataFrame | None = None
     solver: tuple[str | None, str | None] = (None, None)
+    described: list[str] = field(default_factory=list)
+    """The additions in the user's words (`500 more execution capacity from 2026`)."""
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"schema": schema(self.kind), "instance": str(self.loaded.path),
@@ -235,6 +237,7 @@ class WhatifResult:
                                "input_sha256": self.loaded.sha256}
         if self.additions:
             doc["additions"] = self.additions
+            doc["described"] = self.described
             doc["gains"] = self.gains
         doc["variants"] = records(self.summary)
         if self.marginal is not None:
@@ -252,13 +255,19 @@ class WhatifResult:
 
     def sentences(self) -> list[str]:
         """The gains in words."""
+        from capplan.questions.whatif import joined, moved
+
         g = self.gains
         if not g:
             return []
-        return [f"With {', '.join(self.additions)}: the earliest finish moves "
-                f"{g['finish_gain_months']} months earlier, the earliest p95 "
-                f"{g['p95_gain_months']} months earlier, and waiting falls by "
-                f"{g['waiting_saved'] or 0:,.0f} item-years."]
+        saved = g["waiting_saved"]
+        waiting = ("waiting cannot be compared" if saved is None
+                   else "waiting does not change" if round(saved) == 0
+                   else f"waiting {'falls' if saved > 0 else 'rises'} by {abs(saved):,.0f} "
+                        "item-years")
+        return [f"With {joined(self.described or self.additions)}: the earliest finish "
+                f"{moved(g['finish_gain_months'])}, the earliest p95 "
+                f"{moved(g['p95_gain_months'])}, and {waiting}."]
 
 
 @dataclass
@@ -315,7 +324,8 @@ class ExplainResult:
 
 @dataclass
 class TradeoffResult:
-    """`capplan tradeoff`: the least capacity each finish date needs."""
+    """`capplan tradeoff`: the least capacity each finish date needs: the least peak, and with
+    it held the least capacity cost (capacity-years when no costs are given)."""
 
     kind: ClassVar[str] = "tradeoff"
     loaded: Loaded
@@ -371,8 +381,9 @@ class EvaluateResult:
     def charts(self) -> dict[str, bytes]:
         from capplan.report.charts import targets_chart
 
-        bars = self.evaluation.table[["year", "target", "optimal"]].rename(
+        bars = self.evaluation.table[["year", "target", "optimal"]].astype(float).rename(
             columns={"target": "given targets", "optimal": "optimal plan"})
+        bars["year"] = bars["year"].astype(int)
         return {"targets.png": targets_chart(
             f"{self.loaded.instance.programme.name}: given targets and the optimal plan",
             bars)}

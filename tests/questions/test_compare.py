@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+import capplan
+from builders import SMALL, write_file
 from capplan.inputs.load import load
 from capplan.questions.compare import summary_table, targets_table
 from capplan.questions.variants import run, variants
@@ -37,3 +40,24 @@ def test_measure_delay_in_each_scenario(measure_instance: Path) -> None:
     assert table.loc["M.mode=in", "waiting"] == pytest.approx(50.0, rel=1e-6)
     targets = targets_table(outcomes)
     assert targets.loc[2025, "M.mode=in"] == 50 and targets.loc[2026, "M.mode=in"] == 50
+
+
+def test_tail_in_whole_quarters(tmp_path: Path) -> None:
+    """950 items with no lead time and 50 with two years of execution, capacity 1,000 a year:
+    95% (950) in 2025, the last 50 in 2027: a tail of 24 months, 8 quarters, counted as the
+    whole number 8 (not 8.0) in the table and the JSON document."""
+    path = write_file(tmp_path, "t.toml", SMALL.replace("count = 100", "count = 950") + """
+[[segment]]
+name = "b"
+count = 50
+engineering_days = 0
+execution_days = 730
+
+[capacity.execution]
+initial = 1000
+max = 1000
+""")
+    row = capplan.compare(path).to_dict()["variants"][0]
+    assert (row["p95"], row["finish"]) == ("2025", "2027")
+    assert row["tail_quarters"] == 8 and isinstance(row["tail_quarters"], int)
+    assert '"tail_quarters": 8,' in json.dumps(row)

@@ -40,3 +40,21 @@ def test_bad_targets(text: str, message: str, tmp_path: Path,
     assert code == 2, err
     assert err.startswith(f"error: {path}")
     assert message in err
+
+
+def test_targets_above_the_scope(capsys: pytest.CaptureFixture[str],
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """SodM's 17,500 column (docs/sources.md#yearly-targets) on the 15,644 of the instance
+    (docs/sources.md#scope): by the end of 2029 it reaches 16,958, above the scope, and is
+    refused naming the file, the year and the figure; with the scenario of that scope it is
+    evaluated."""
+    path = INSTANCES / "sodm-2024-targets-17500.csv"
+    code, _, err = run_cli(capsys, monkeypatch, "evaluate", str(GRONINGEN), "--targets",
+                           str(path), "--no-ledger")
+    assert code == 2, err
+    assert err.startswith(f"error: {path}: year 2029: the targets reach 16,958 by its end, "
+                          "above the instance's scope of 15,644")
+    code, out, err = run_cli(capsys, monkeypatch, "evaluate", str(GRONINGEN), "--targets",
+                             str(path), "-s", "scope-17500", "--no-ledger")
+    assert code == 0, err
+    assert "The targets imply 95% in 2029 and 100% in 2031." in out
