@@ -65,8 +65,11 @@ def plan(
     optimal = result.status == "optimal"
     if format == Format.json:
         print_json(result)
-    elif format == Format.csv and optimal:
-        sys.stdout.write(trajectory_csv(result.plan))
+    elif format == Format.csv:
+        if optimal:
+            sys.stdout.write(trajectory_csv(result.plan))
+        elif result.infeasibility is not None:  # what cannot be met and what would help
+            sys.stdout.write(result.infeasibility.table().to_csv(index=False))
     else:
         render(out_console, result.loaded, result.solution, result.plan, result.infeasibility)
     record(result, ledger, no_ledger)

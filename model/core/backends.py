@@ -179,6 +179,17 @@ class HighsBackend(Backend):
             self.h.run()
             status = self.h.getModelStatus()
             fresh = True
+        if status in (ms.kUnknown, ms.kSolveError):
+            # The other simplex as a last resort. Seen on a Groningen sweep sample: a probe
+            # "reached by period T" that is infeasible, where dual simplex ends unknown with
+            # primal infeasibilities of 1e10, warm or fresh, and primal simplex proves it
+            # infeasible; the sample was lost as an error.
+            self.h.clearSolver()
+            self.h.setOptionValue("simplex_strategy", 1 if primal else 4)
+            self.h.setOptionValue("simplex_iteration_limit", INF_ITER)
+            self.h.run()
+            status = self.h.getModelStatus()
+            fresh = True
         if fresh:
             self._fresh_iterations = int(self.h.getInfo().simplex_iteration_count)
         seconds = time.perf_counter() - started

@@ -14,7 +14,9 @@ after as-of:
 - a deadline before the new start is dropped (the report says so).
 
 The variance compares the baseline plan (a recorded run, or the plan solved from the instance)
-with the actuals per year, segment and stage, and says how each milestone moved.
+with the actuals per year, segment and stage, and says how each milestone moved and which
+deviation from the plan accounts for most of the move (cycle/causes.py: re-planned with that
+deviation set to the plan).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from capplan.core.routing import STAGES
 from capplan.core.solve import Solution
 from capplan.core.solve import plan as solve_plan
 from capplan.cycle.actuals import Actuals, AsOf, period_order, plan_period_key, read_actuals
+from capplan.cycle.causes import Cause, attribute, compared_cells
 from capplan.cycle.ledger import latest_plan
 from capplan.errors import InputError
 from capplan.inputs.calendar import months_between
@@ -223,8 +226,7 @@ def variance(baseline: Baseline, actuals: Actuals) -> pd.DataFrame:
         return pd.DataFrame(columns=_VARIANCE_COLUMNS)
     planned = planned.assign(key=planned["period"].map(
         lambda label: plan_period_key(str(label), actuals.yearly)))
-    start = _first_quarter(str(baseline.start))
-    compared = [k for k in actuals.periods if _first_quarter(k) >= start]
+    compared = compared_periods(baseline, actuals)
     regions = actuals.regions
     done = actuals.done[actuals.done["period"].isin(compared)]
     rows: list[dict[str, Any]] = []
@@ -248,6 +250,12 @@ def variance(baseline: Baseline, actuals: Actuals) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=_VARIANCE_COLUMNS)
 
 
+def compared_periods(baseline: Baseline, actuals: Actuals) -> list[str]:
+    """The actuals' periods the baseline plans: from its start to as-of."""
+    start = _first_quarter(str(baseline.start))
+    return [k for k in actuals.periods if _first_quarter(k) >= start]
+
+
 def _first_quarter(key: str) -> tuple[int, int]:
     """(year, quarter) a period key begins with: `2025` -> (2025, 1)."""
     year, last = period_order(key)
@@ -268,10 +276,9 @@ def _variance_row(year: int, through: str, segment: str, region: str, stage: str
 
 
 def milestone_moves(baseline: Baseline, milestones: dict[str, str | None],
-                    table: pd.DataFrame) -> list[str]:
-    """One sentence per milestone: where it was, where it is, and the largest shortfall (or
-    excess) of a stage in a region that goes with the move."""
-    cause = _largest_deviation(table)
+                    causes: dict[str, Cause]) -> list[str]:
+    """One sentence per milestone: where it was, where it is, and the deviation from plan that
+    accounts for most of the move (`causes`, see cycle/causes.py)."""
     out = []
     for name, now in milestones.items():
         before = baseline.milestones.get(name)
@@ -284,32 +291,25 @@ def milestone_moves(baseline: Baseline, milestones: dict[str, str | None],
         shift = f" ({months:+d} months)" if months is not None else ""
         sentence = (f"{name} moved from {before or 'beyond the horizon'} to "
                     f"{now or 'beyond the horizon'}{shift}")
-        later = months is None or months > 0
-        if cause is not None and (cause[0] < 0) == later:
-            sentence += f": {cause[1]}"
+        cause = causes.get(name)
+        if cause is not None and cause.deviation is not None:
+            share = (f"all {cause.months} months" if months is not None
+                     and cause.months >= abs(months) else f"{cause.months} of the "
+                     f"{abs(months)} months" if months is not None else f"{cause.months} months")
+            sentence += (f": {cause.deviation.words()} accounts for {share} (as planned: "
+                         f"{cause.without or 'beyond the horizon'})")
+        elif cause is not None:
+            kind = "shortfall" if months is None or months > 0 else "excess"
+            sentence += f": no single {kind} of a stage takes any of it away"
+            if cause.all_planned == now:
+                sentence += (f"; with every stage as planned it stays at "
+                             f"{now or 'beyond the horizon'}, so the move comes from the work "
+                             "in hand and the capacity levels the re-plan starts from")
+            elif cause.all_planned is not None:
+                sentence += (f"; with every stage as planned it would be at "
+                             f"{cause.all_planned}")
         out.append(sentence)
     return out
-
-
-def _largest_deviation(table: pd.DataFrame) -> tuple[float, str] | None:
-    """The (stage, region) whose realised items differ most from plan, as (difference,
-    phrase); regions where the actuals were per segment, else the programme in total."""
-    if table.empty:
-        return None
-    per_segment = table[table["segment"] != "all"]
-    detail = per_segment if not per_segment.empty else table
-    groups = detail.groupby(["stage", "region"], as_index=False)[["planned", "actual"]].sum()
-    groups["difference"] = groups["actual"] - groups["planned"]
-    if groups["difference"].abs().max() < 0.5:
-        return None
-    row = groups.iloc[int(groups["difference"].abs().to_numpy().argmax())]
-    where = "in total" if per_segment.empty else f"in {row['region']}"
-    diff, planned = float(row["difference"]), float(row["planned"])
-    if planned > 0.05:
-        amount = f"{abs(diff) / planned:.0%} {'less' if diff < 0 else 'more'} than planned"
-    else:
-        amount = f"{abs(diff):,.0f} items where none were planned"
-    return diff, f"{row['stage']} delivered {amount} {where}"
 
 
 @dataclass
@@ -339,7 +339,20 @@ def replan(loaded: Loaded, actuals_path: Path, as_of: AsOf, baseline: Baseline,
                                  reference=baseline.completions(resumed.instance))
     result = read_plan(built, solution)
     table = variance(baseline, actuals)
-    moves = milestone_moves(baseline, result.milestones, table) if result.milestones else []
+
+    def replanned(changed: Actuals) -> dict[str, str | None]:
+        """The milestones of the re-plan from changed actuals, planned as this one is."""
+        again, answer = solve_plan(resume(loaded.instance, changed).instance, solver=solver,
+                                   method=method, time_limit=time_limit)
+        return read_plan(again, answer).milestones
+
+    moves: list[str] = []
+    if result.milestones:
+        cells = compared_cells(baseline.planned, actuals, compared_periods(baseline, actuals))
+        counts = {s.name: s.count for s in loaded.instance.segment}
+        causes = attribute(baseline.milestones, result.milestones, cells, actuals, counts,
+                           replanned)
+        moves = milestone_moves(baseline, result.milestones, causes)
     again = Loaded(resumed.instance, loaded.path, loaded.sha256, loaded.scenario,
                    list(loaded.overrides))
     return Replanned(again, actuals, resumed, baseline, built, solution, result, table, moves)

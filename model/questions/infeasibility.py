@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from capplan.core.backends import Status, open_backend
 from capplan.core.build import build
@@ -83,6 +84,29 @@ class Infeasibility:
                          "own makes it feasible; capacity limits together do (relative ramps "
                          "included), so raise several at once.")
         return lines
+
+    def table(self) -> pd.DataFrame:
+        """One row per single change that makes the plan feasible (smallest first): the
+        requirement, the earliest feasible finish, the limit, its current and needed value,
+        the change and the year it is first needed; with no such change, one row whose note
+        says why (`plan -f csv` on an infeasible plan)."""
+        columns = ["requirement", "earliest_finish", "limit", "current", "needed", "change",
+                   "from_year", "note"]
+        common = {"requirement": self.requirement, "earliest_finish": self.earliest_finish}
+        if self.unreachable_by_capacity:
+            note = ("no capacity raise helps: lead times, the release of work and the work in "
+                    "progress make it unreachable; with unlimited capacity the earliest finish "
+                    f"is {self.unlimited_finish or 'beyond the horizon'}")
+        elif not self.changes:
+            note = "no single limit raised on its own makes it feasible; raise several at once"
+        else:
+            return pd.DataFrame([{**common, "limit": c.key, "current": c.current,
+                                  "needed": c.needed, "change": c.needed - c.current,
+                                  "from_year": c.year, "note": None} for c in self.changes],
+                                columns=columns)
+        return pd.DataFrame([{**common, "limit": None, "current": None, "needed": None,
+                              "change": None, "from_year": None, "note": note}],
+                            columns=columns)
 
     def as_dict(self) -> dict[str, object]:
         return {

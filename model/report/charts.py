@@ -228,8 +228,9 @@ def tornado_chart(title: str, tornado: pd.DataFrame) -> bytes:
 
 LIKELIHOOD_BANDS = [(0.0, 0.1, "rare"), (0.1, 0.3, "unlikely"), (0.3, 0.5, "possible"),
                     (0.5, 0.8, "likely"), (0.8, 1.01, "almost certain")]
-IMPACT_BANDS = [(-1e9, 1, "< 1 month"), (1, 3, "1-3 months"), (3, 6, "3-6 months"),
+IMPACT_BANDS = [(0.0, 1, "< 1 month"), (1, 3, "1-3 months"), (3, 6, "3-6 months"),
                 (6, 12, "6-12 months"), (12, 1e9, "> 12 months")]
+"""Bands of the months the P50 finish moves, either way (the absolute swing)."""
 
 
 def band(value: float, bands: list[tuple[float, float, str]]) -> int:
@@ -237,9 +238,22 @@ def band(value: float, bands: list[tuple[float, float, str]]) -> int:
     return next(i for i, (low, high, _) in enumerate(bands) if low <= value < high)
 
 
+def heatmap_cells(tornado: pd.DataFrame) -> dict[tuple[int, int], list[str]]:
+    """The risks of a tornado table per (impact band, likelihood band) cell; impact is the
+    absolute swing of the P50 finish in months."""
+    cells: dict[tuple[int, int], list[str]] = {}
+    for risk, likelihood, swing in zip(tornado["risk"], tornado["likelihood"],
+                                       tornado["swing_months"], strict=True):
+        key = (band(abs(float(swing)), IMPACT_BANDS), band(float(likelihood), LIKELIHOOD_BANDS))
+        cells.setdefault(key, []).append(str(risk))
+    return cells
+
+
 def heatmap_chart(title: str, tornado: pd.DataFrame) -> bytes:
     """Likelihood x impact grid (5 x 5, green to red by the product of the bands), each risk
-    written in its cell; impact is the months of delay of the P50 finish when it occurs."""
+    written in its cell; impact is how many months the P50 finish moves when it occurs, either
+    way (a risk that moves it 3 months earlier is as weighty as one that delays it 3 months;
+    the tornado shows the direction)."""
     import numpy as np
 
     fig = _figure()
@@ -247,12 +261,7 @@ def heatmap_chart(title: str, tornado: pd.DataFrame) -> bytes:
     size = len(LIKELIHOOD_BANDS)
     score = np.add.outer(np.arange(size), np.arange(size)).astype(float)
     ax.imshow(score, origin="lower", cmap="RdYlGn_r", alpha=0.6, vmin=0, vmax=2 * size - 2)
-    cells: dict[tuple[int, int], list[str]] = {}
-    for risk, likelihood, swing in zip(tornado["risk"], tornado["likelihood"],
-                                       tornado["swing_months"], strict=True):
-        key = (band(float(swing), IMPACT_BANDS), band(float(likelihood), LIKELIHOOD_BANDS))
-        cells.setdefault(key, []).append(str(risk))
-    for (impact, likelihood), names in cells.items():
+    for (impact, likelihood), names in heatmap_cells(tornado).items():
         ax.text(likelihood, impact, "\n".join(names), ha="center", va="center", fontsize=7)
     ax.set_xticks(range(size), [b[2] for b in LIKELIHOOD_BANDS], fontsize=8)
     ax.set_yticks(range(size), [b[2] for b in IMPACT_BANDS], fontsize=8)

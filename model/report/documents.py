@@ -472,14 +472,15 @@ class SweepResult:
     def verdict(self) -> list[str]:
         """The sweep in sentences."""
         from capplan.inputs.schema import expand_terms
+        from capplan.uncertainty.summary import percent
 
         summary = {r["milestone"]: r for r in records(self.sweep.summary)}
         lines = [f"{name}: P10 {row['P10']}, P50 {row['P50']}, P90 {row['P90']}"
                  for name, row in summary.items()]
         deadline = self.loaded.instance.programme.deadline
         if deadline is not None:
-            share = summary["finish"][f"by {deadline}"]
-            lines.append(f"Probability of finishing by the end of {deadline}: {share:.0%}")
+            share = summary["finish"][f"% by {deadline}"] / 100.0
+            lines.append(f"Probability of finishing by the end of {deadline}: {percent(share)}")
         if "p95" not in expand_terms(self.loaded.instance.objective.terms):
             lines.append("p95 is not an objective term: each sample's p95 is that of one of its "
                          "plans with the same finish and least waiting, and such plans can "
@@ -489,9 +490,10 @@ class SweepResult:
         if info:
             finish = info["implied_finish"]
             lines.append(
-                f"Targets reached in at least {info['share']:.0%} of the samples (checked: "
-                f"{info['reached_in']:.0%}, per-year level {info['quantile_share']:.0%}) "
-                "finish " + (f"by the end of {finish}" if finish else "beyond the horizon"))
+                f"Targets reached in at least {percent(info['share'])} of the samples "
+                f"(checked: {percent(info['reached_in'])}, per-year level "
+                f"{percent(info['quantile_share'])}) finish "
+                + (f"by the end of {finish}" if finish else "beyond the horizon"))
         return lines
 
     def to_dict(self) -> dict[str, Any]:
@@ -517,8 +519,9 @@ class SweepResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         s = self.sweep
-        out = {"milestones": s.summary, "yearly": s.yearly.round(1),
-               "tornado": s.tornado.drop(columns="description")}
+        out = {"milestones": s.summary, "yearly": s.yearly.round(1)}
+        if len(s.tornado):  # none with --tornado-samples 0: no empty table or file
+            out["tornado"] = s.tornado.drop(columns="description")
         if s.robust is not None:
             out["robust_targets"] = s.robust.round(2)
         out.update(fan=s.fan.round(1), samples=s.samples)

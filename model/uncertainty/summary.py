@@ -1,6 +1,6 @@
 """Summaries of a sweep's samples: milestones, years, fan, samples, tornado, robust targets.
 
-P10/P50/P90 of finish and p95 and the probability of finishing by the deadline; per-year
+P10/P50/P90 of finish and p95 and the probability (%) of finishing by the deadline; per-year
 production percentiles; the fan of the cumulative curve; per risk the P50 finish with the risk
 forced off and forced on over the same draws (the tornado, and the impact on the likelihood x
 impact heatmap); cumulative levels per year reached in a given share of the samples.
@@ -8,6 +8,7 @@ impact heatmap); cumulative levels per year reached in a given share of the samp
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -29,10 +30,27 @@ def period_quantile(periods: list[int | None], q: float, n: int) -> int | None:
 QUANTILES = {"P10": 0.1, "P50": 0.5, "P90": 0.9}
 
 
+def percent_value(share: float) -> float:
+    """A share as a percentage to one decimal, rounded towards 50 so that it never reads as
+    certain or impossible when it is not: 0.48 -> 48.0, 0.485 -> 48.5, 0.9996 -> 99.9 (not
+    100.0), 0.0004 -> 0.1 (not 0.0)."""
+    value = 100.0 * share
+    tenths = value * 10.0
+    if abs(tenths - round(tenths)) < 1e-6:
+        return round(tenths) / 10.0 + 0.0
+    return (math.floor(tenths) if value > 50 else math.ceil(tenths)) / 10.0 + 0.0
+
+
+def percent(share: float) -> str:
+    """A share in words as a percentage, as `percent_value` rounds it: `48%`, `48.5%`."""
+    value = percent_value(share)
+    return f"{value:.0f}%" if value.is_integer() else f"{value:.1f}%"
+
+
 def milestone_summary(results: list[SampleResult], calendar: Calendar,
                       deadline: int | None) -> pd.DataFrame:
-    """Per milestone (finish, p95): P10/P50/P90 as quarters, and the share of samples that
-    reach it by the end of the deadline year."""
+    """Per milestone (finish, p95): P10/P50/P90 as quarters, and the percentage of samples
+    that reach it by the end of the deadline year (`% by YEAR`, see `percent_value`)."""
     rows = []
     for name in ("finish", "p95"):
         periods = [getattr(r, name) for r in results]
@@ -42,8 +60,8 @@ def milestone_summary(results: list[SampleResult], calendar: Calendar,
                 "beyond horizon")
         if deadline is not None:
             last = calendar.last_period_of_year(deadline)
-            row[f"by {deadline}"] = float(np.mean([p is not None and p <= last
-                                                   for p in periods]))
+            row[f"% by {deadline}"] = percent_value(float(np.mean(
+                [p is not None and p <= last for p in periods])))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -84,14 +102,16 @@ def fan_table(results: list[SampleResult], calendar: Calendar,
 
 def samples_table(results: list[SampleResult], risks: list[Risk],
                   calendar: Calendar) -> pd.DataFrame:
-    """One row per sample: which risks occurred, the drawn values, status and milestones."""
+    """One row per sample: which risks occurred (`risk:ID`), the drawn values
+    (`risk:ID:PATH`), status, milestones and scope. Risk columns carry the `risk:` prefix, so
+    a risk named like a column of the sample (`scope`, `finish`) cannot overwrite it."""
     rows = []
     for r in results:
         row: dict[str, Any] = {"sample": r.index}
         for k, risk in enumerate(risks):
-            row[risk.id] = r.occurs[k]
+            row[f"risk:{risk.id}"] = r.occurs[k]
             for j, value in enumerate(r.values[k]):
-                row[f"{risk.id}.{risk.effect[j].path}"] = value
+                row[f"risk:{risk.id}:{risk.effect[j].path}"] = value
         row.update(status=r.status, finish=calendar.milestone_label(r.finish),
                    p95=calendar.milestone_label(r.p95), scope=r.scope)
         rows.append(row)

@@ -3,6 +3,8 @@ input. What the commands write: report/test_output_cli.py."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -136,3 +138,48 @@ def test_every_command_refuses_a_missing_file(command: str, capsys: pytest.Captu
     extra = {"evaluate": ["--targets", "t.csv"], "whatif": ["--marginal"]}.get(command, [])
     code, _, err = run(capsys, monkeypatch, command, "no/such.toml", *extra)
     assert code == 2 and "error: no/such.toml: file not found" in err
+
+
+DEADLINE_2025 = """
+[programme]
+name = "d"
+start = 2025
+horizon_end = 2030
+granularity = "year"
+deadline = 2025
+hard_deadline = true
+
+[[segment]]
+name = "a"
+count = 2000
+engineering_days = 0
+execution_days = 0
+
+[capacity.execution]
+initial = 1000
+max = 5000
+ramp_up = 500
+"""
+
+
+def test_infeasible_plan_as_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """2,000 items by the end of 2025 at a rate of at most 1,000 + 500: infeasible (exit 0).
+    `-f csv` prints the infeasibility as CSV, not the human table: earliest finish 2026, and
+    the one change that helps, ramp_up 500 -> 1,000 (+500). On the toy with its 2026 deadline
+    hard no single limit helps: one row saying so."""
+    path = tmp_path / "d.toml"
+    path.write_text(DEADLINE_2025)
+    code, out, err = run(capsys, monkeypatch, "plan", str(path), "-f", "csv", "--no-ledger")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows == [{
+        "requirement": "all 2,000 remaining items done by the end of 2025 (hard deadline)",
+        "earliest_finish": "2026", "limit": "capacity.execution.ramp_up", "current": "500.0",
+        "needed": "1000.0", "change": "500.0", "from_year": "", "note": ""}]
+    code, out, _ = run(capsys, monkeypatch, "plan", TOY, "--set", "programme.hard_deadline=true",
+                       "-f", "csv", "--no-ledger")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 1 and rows[0]["earliest_finish"] == "2027" and rows[0]["limit"] == ""
+    assert rows[0]["note"].startswith("no single limit raised on its own makes it feasible")

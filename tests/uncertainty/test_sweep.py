@@ -9,18 +9,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from builders import INSTANCES, VARIED_RISKS, with_risks
+from builders import INSTANCES, VARIED_RISKS, make, segment, with_risks
 from capplan.core.solve import plan
 from capplan.inputs.load import load
 from capplan.inputs.schema import Effect, Risk
+from capplan.report.charts import IMPACT_BANDS, heatmap_cells
 from capplan.uncertainty.risk import draw, draw_value, sample_instance
 from capplan.uncertainty.samples import (
+    SampleResult,
     _horizon_free,
     _plan_sample,
     _solve_one,
     context_of,
     short_horizon,
 )
+from capplan.uncertainty.summary import milestone_summary, percent, percent_value
 from capplan.uncertainty.sweep import sweep
 
 
@@ -229,3 +232,49 @@ def test_hinted_sweep_samples_equal_the_plain_search_and_the_milp() -> None:
             assert milp.values["finish"] == finish
             assert milp.values["waiting"] == pytest.approx(reference.values["waiting"],
                                                            rel=1e-5)
+
+
+SCOPE_RISK = """
+[[risk]]
+id = "scope"
+likelihood = 1.0
+effect = [ { path = "segment.houses.count", fixed = 2100 } ]
+"""
+
+
+def test_a_risk_named_like_a_sample_column_keeps_both(tmp_path: Path) -> None:
+    """A risk with id `scope` (as Groningen's) in every sample: 2,100 houses and 500 done in
+    2024 make a scope of 2,600. The samples table keeps whether the risk occurred in
+    `risk:scope` and the sample's scope in `scope`; the drawn value in
+    `risk:scope:segment.houses.count`."""
+    result = sweep(load(with_risks(tmp_path, SCOPE_RISK)), 3, seed=2, tornado_samples=0)
+    table = result.samples
+    assert list(table["risk:scope"]) == [True, True, True]
+    assert list(table["scope"]) == [2600, 2600, 2600]
+    assert list(table["risk:scope:segment.houses.count"]) == [2100, 2100, 2100]
+
+
+def test_shares_are_percentages_that_keep_their_meaning() -> None:
+    """12 of 25 samples finish by the end of 2026: 48% (printed 48.0, not a share of 0.48
+    that one decimal shows as 0.5). Rounding goes towards 50, so near-certain is never
+    printed as certain."""
+    calendar = make([segment(count=10)]).calendar  # yearly from 2025: 2026 is period 1
+    results = [SampleResult(k, (), (), (), "optimal", 1 if k < 12 else 3, 1, np.zeros(6), 10)
+               for k in range(25)]
+    table = milestone_summary(results, calendar, 2026)
+    assert list(table["% by 2026"]) == [48.0, 100.0]  # finish, p95 (all in 2026)
+    assert [percent_value(s) for s in (0.48, 0.485, 0.9996, 0.0004, 1.0, 0.0)] == [
+        48.0, 48.5, 99.9, 0.1, 100.0, 0.0]
+    assert [percent(s) for s in (0.48, 0.485)] == ["48%", "48.5%"]
+
+
+def test_impact_bands_by_absolute_months() -> None:
+    """Swings of -3, 0, 2 and -13 months (earlier is negative) fall in the bands 3-6, < 1,
+    1-3 and > 12 months: a risk that moves the finish 3 months earlier is not "< 1 month"."""
+    tornado = pd.DataFrame({"risk": ["early", "none", "late", "much-earlier"],
+                            "likelihood": [0.5] * 4, "swing_months": [-3, 0, 2, -13]})
+    cells = heatmap_cells(tornado)
+    assert cells == {(2, 3): ["early"], (0, 3): ["none"], (1, 3): ["late"],
+                     (4, 3): ["much-earlier"]}
+    assert [IMPACT_BANDS[i][2] for i in (2, 0, 1, 4)] == [
+        "3-6 months", "< 1 month", "1-3 months", "> 12 months"]

@@ -33,9 +33,16 @@ def test_sweep_command_writes_everything(tmp_path: Path, _ledger_in_tmp: Path,
     assert code == 0 and "sweep" in out
     code, out, err = run_cli(capsys, monkeypatch, "sweep", str(path), "--samples", "4",
                              "--workers", "1", "--tornado-samples", "0",
-                             "--set", 'objective.terms=["finish", "p95", "waiting"]')
+                             "--set", 'objective.terms=["finish", "p95", "waiting"]',
+                             "--out", str(tmp_path / "none"))
     assert code == 0, err
     assert "p95 is not an objective term" not in out
+    # no tornado asked for: no empty table printed, no empty tornado file or chart written
+    assert "tornado" not in out
+    written = {p.name for p in (tmp_path / "none").iterdir()}
+    assert not {"tornado.csv", "tornado.png", "heatmap.png"} & written
+    assert "milestones.csv" in written
+    assert "% by 2026" in out
 
 
 BAD = [
