@@ -36,13 +36,14 @@ class Rule(StrEnum):
 InstanceArg = Annotated[
     str,
     typer.Argument(
+        metavar="INSTANCE",
         help="Instance: a TOML file (format v1), a filled .xlsx template, or "
         "the name of a shipped example (see `capplan examples`)."
     ),
 ]
 ScenarioOpt = Annotated[
     str | None,
-    typer.Option("--scenario", "-s", metavar="NAME", help="A \\[scenarios.NAME] block to apply."),
+    typer.Option("--scenario", "-s", metavar="NAME", help="A [scenarios.NAME] block to apply."),
 ]
 ScenariosOpt = Annotated[
     list[str] | None,
@@ -91,4 +92,4 @@ LedgerOpt = Annotated[
     ),
 ]
 NoLedgerOpt = Annotated[bool, typer.Option("--no-ledger", help="Do not record this run.")]
-RunIdArg = Annotated[int, typer.Argument(help="Run id.")]
+RunIdArg = Annotated[int, typer.Argument(metavar="RUN", help="Run id.")]

@@ -92,7 +92,7 @@ def validate(instance: InstanceArg, scenario: ScenarioOpt = None, set_: SetOpt =
 
 
 def template(
-    workbook: Annotated[Path, typer.Argument(help="The .xlsx file to write.")],
+    workbook: Annotated[Path, typer.Argument(metavar="WORKBOOK", help="The .xlsx file to write.")],
     from_: Annotated[
         str | None, typer.Option("--from", metavar="INSTANCE", help="Fill it from this instance.")
     ] = None,
