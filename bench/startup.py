@@ -254,7 +254,7 @@ def main() -> None:
     # bytecode on first import unless PYTHONDONTWRITEBYTECODE is set. Compile here so that
     # the figures are those of an installed capplan, whatever the environment says.
     for package in (capplan, capplan_examples):
-        compileall.compile_dir(str(Path(package.__file__).parent), quiet=1)
+        compileall.compile_dir(str(Path(str(package.__file__)).parent), quiet=1)
     print(f"{args.pairs} interleaved pairs each; CPU = user + system of the child process; "
           f"{bytecode_state()}\n")
 
