@@ -2,9 +2,11 @@
 
 Notation: p a path (a segment with a fixed set of measures), s a segment, t a period, dt the
 period length in years, lag_x[p][k] the share of items entering stage x on path p in t that
-leave it in t + k (a distributed lag), occ_x[p][j] the share still in the stage j periods after
-entering. Work in progress at the start (wip) is data: it leaves its stage at an even rate over
-the stage's lead time, and it uses capacity like any other item.
+leave it in t + k (a distributed lag), occ_x[p][j] the share still in the stage at the end of
+t + j. Work in progress at the start (wip) is data: it leaves its stage at an even rate over
+the stage's lead time, and it uses capacity like any other item. Flows are even within their
+period, stocks and `concurrent` levels are counted at its end, `throughput` levels are annual
+rates averaged over it (inputs/calendar.py), so each family means the same at every step.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def _add_lagged(lp: LinearProgram, rows: np.ndarray, cols: np.ndarray, kernel: d
 def _add_stage_use(ctx: Built, rows: np.ndarray, stage: str, kind: str,
                    paths: list[int]) -> None:
     """rows[t] += sum_p w[p] * use[p, t]: items leaving the stage in t (throughput) or items
-    in it in t (concurrent), weighted by workload."""
+    in it at the end of t (concurrent), weighted by workload."""
     for p in paths:
         path = ctx.routing.paths[p]
         lag = path.lag[stage]
@@ -121,8 +123,12 @@ def add_capacity_limit(ctx: Built) -> None:
     """sum_p w[p] * use[p, t] <= (cap[stage, t] + extra[stage, t]) * dt (throughput) or
     cap[stage, t] + extra[stage, t] (concurrent), for all stages with a capacity and all t.
 
-    use is items leaving the stage in t (throughput) or items in it in t (concurrent); extra is
-    capacity given on top of the planned level (data; 0 unless the instance adds some).
+    use is items leaving the stage in t (throughput) or items in it at the end of t
+    (concurrent): sum_j occ[p][j] starts[p, t-j] plus the work in progress still in (see
+    calendar.occupancy_kernel: an item of lead time L periods holds a place for L periods, so
+    a concurrent level carries level / L items a period at every step). extra is capacity
+    given on top of the planned level (data; 0 unless the instance adds some). Units: items
+    per period on the left; annual rates times dt (years), or items at once, on the right.
     """
     lp, v = ctx.rows, ctx.v
     for stage in STAGES:

@@ -211,7 +211,8 @@ def wip_profiles(
     instance: Instance, routing: Routing
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Work in progress at the start, per stage, as [segment, period] arrays of items: those
-    leaving the stage in each period, and those still in it (see periods.wip_completion)."""
+    leaving the stage in each period, and those still in it at the period's end (see
+    calendar.wip_completion and calendar.wip_occupancy)."""
     n = instance.calendar.n
     done: dict[str, np.ndarray] = {}
     inside: dict[str, np.ndarray] = {}

@@ -155,14 +155,23 @@ def distributed_lag(periods: float) -> dict[int, float]:
 
 
 def occupancy_kernel(lag: dict[int, float]) -> np.ndarray:
-    """Share of items entering in t that are still in the stage in t + j, j = 0, 1, ...
+    """Share of items entering in t that are still in the stage at the end of t + j, j = 0, 1, ...
 
-    An item leaving after k periods occupies t .. t + max(k, 1) - 1.
+    Items enter evenly over their period (as the distributed lag takes them), so of those with
+    a lead time of L periods a share min(1, max(0, L - j)) is still in at the end of t + j: an
+    item leaving after k periods is in at the ends of t .. t + k - 1. The kernel adds up to L:
+    Little's law at every time step. A lead time below one period is in at the end of t for
+    the share that leaves in t + 1 only, and a lead time of 0 holds no place.
+
+    Before, an item leaving after k periods counted in t .. t + max(k, 1) - 1: an item of
+    lead time 0 counted one whole period, and at a coarse step a short stay counted far more
+    than its length (60 days held a place for all of a year period, but 60 / 30.4 = 1.97 of a
+    month period's length in months), so a concurrent stage ran slower the coarser the step.
     """
-    length = max(max(k, 1) for k in lag)
+    length = max(lag)
     kernel = np.zeros(length)
     for k, share in lag.items():
-        kernel[: max(k, 1)] += share
+        kernel[:k] += share
     return kernel
 
 
@@ -182,16 +191,18 @@ def wip_completion(periods: float, n: int) -> np.ndarray:
 
 
 def wip_occupancy(periods: float, n: int) -> np.ndarray:
-    """Share of the work in progress at the start still in the stage in period t.
+    """Share of the work in progress at the start still in the stage at the end of period t:
+    1 - min(1, (t + 1) / L), what has not yet left (see wip_completion).
 
-    An item that leaves in period k occupies periods 0 .. max(k, 1) - 1.
+    As for new items (occupancy_kernel), an item leaving in period k is in at the ends of
+    periods 0 .. k - 1. Before, the items leaving in period 0 also counted in period 0, so with
+    a lead time of L periods the first period carried all of the work in progress instead of
+    1 - 1 / L of it: 2,600 designs with 430 days left at the start held 2,600 places through a
+    year period (instead of 390 at its end), 2,600 through a quarter (instead of 2,048), 2,600
+    through a month (instead of 2,416); the coarser the step, the later new work could start.
     """
     done = wip_completion(periods, n)
-    occupancy = np.zeros(n)
-    for k, share in enumerate(done):
-        if share:
-            occupancy[: max(k, 1)] += share
-    return occupancy
+    return np.clip(1.0 - np.cumsum(done), 0.0, 1.0)
 
 
 def label_end_month(label: str | None) -> int | None:
