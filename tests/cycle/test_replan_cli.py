@@ -132,11 +132,15 @@ ramp_up = 400
 
 def test_quarter_as_of(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """1,000 items, no lead times, execution 400 a year at the start, +400 a year (+100 a
-    quarter) up to 800. Plan: 2025Q1 500/4 = 125, Q2 150. Actuals: 100 in each of Q1 and Q2
-    (a rate of 400 a year): 200 against 275 planned through 2025Q2, -75 (-27.3%).
-    Re-plan from 2025Q3 with 800 left, from 400 a year: 125, 150 (2025), 175, 200, 150 (2026):
-    finish 2026Q3. The 2025 row joins the realised 200 and the planned 275: 475."""
+    """1,000 items, no lead times, execution 400 a year in the year before the start, +400 a
+    year up to 800. The rate averaged over 2025Q1 may exceed 2024's mean by 400 x (1/2 + 1/8)
+    years = 250 (middle of 2024 to the middle of 2025Q1), then +100 a quarter. Plan: 2025Q1
+    650/4 = 162.5, Q2 750/4 = 187.5. Actuals: 100 in each of Q1 and Q2 (a rate of 400 a year):
+    200 against 350 planned through 2025Q2, -150 (-42.9%). Re-plan from 2025Q3 with 800 left,
+    from the realised 400 a year (taken, like any `initial`, as the mean of the year before):
+    162.5, 187.5 (2025), 200, 200, 50 (2026): finish 2026Q3. The 2025 row joins the realised
+    200 and the planned 350: 550. (Before, the first period could exceed `initial` by one
+    period's ramp only: 125, 150 through 2025Q2, 275 planned, -27.3%, rows 475 and 525.)"""
     instance = write_file(tmp_path, "q.toml", QUARTERLY)
     actuals = write_file(tmp_path, "a.csv",
                          ACTUALS_HEADER + "2025Q1,a,100,100,,,\n2025Q2,a,100,100,0,0,0\n")
@@ -147,10 +151,10 @@ def test_quarter_as_of(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     execution = next(r for r in doc["variance"] if r["stage"] == "execution"
                      and r["segment"] == "all")
     assert (execution["through"], execution["planned"], execution["actual"]) == (
-        "2025Q2", 275, 200)
-    assert execution["difference_pct"] == pytest.approx(-27.3)
+        "2025Q2", 350, 200)
+    assert execution["difference_pct"] == pytest.approx(-42.9)
     assert doc["start"] == "2025Q3"
-    assert {r["year"]: r["completed"] for r in doc["trajectory"]} == {2025: 475, 2026: 525}
+    assert {r["year"]: r["completed"] for r in doc["trajectory"]} == {2025: 550, 2026: 450}
     assert doc["milestones"]["finish"] == "2026Q3"
 
 
