@@ -27,6 +27,7 @@ from capplan.inputs.calendar import (
     Calendar,
     days_to_periods,
     distributed_lag,
+    step_note,
     wip_completion,
     wip_occupancy,
 )
@@ -205,6 +206,14 @@ def _make_path(
     lead = {stage: days_to_periods(days[stage], calendar) for stage in STAGES}
     lag = {stage: distributed_lag(lead[stage]) for stage in STAGES}
     return Path(s, key, lead, lag, weight, np.zeros(calendar.n))
+
+
+def time_step_note(instance: Instance, routing: Routing) -> str | None:
+    """The note on a coarse time step (calendar.step_note) with the lead times of every path,
+    measures included; None by quarter or month."""
+    per = instance.calendar.days_per_period
+    return step_note(instance.calendar, [path.lead[stage] * per for path in routing.paths
+                                         for stage in STAGES])
 
 
 def wip_profiles(

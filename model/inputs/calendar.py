@@ -3,12 +3,26 @@
 A year has 365 days. Periods run from the first planned period of `start` (after `offset`
 periods of that year, when planning resumes mid-year) to the last of `horizon_end`; period index
 0 is the first planned period.
+
+What a period's numbers mean, the same at every time step (year, quarter, month):
+- a flow of a period (items released, entering or leaving a stage) is spread evenly over the
+  period, so a lead time of L periods moves it to [t + L, t + L + 1): the distributed lag
+  (`distributed_lag`), which is exact for such flows;
+- a stock (items in a stage, ready, not yet done) and a `concurrent` capacity level are counted
+  at the end of the period (`occupancy_kernel`, `wip_occupancy`): an instant, so a stock is
+  the same number at the end of 2025Q1 whether counted by quarter or by month;
+- a `throughput` capacity level is an annual rate averaged over its period;
+- ramps bound the change of a level per year (core/constraints.py, add_ramp_limit);
+- milestones are quarters (the year at yearly granularity): `milestone_label`, `milestone_end`.
+A plan by year cannot place work within a year, so it is coarser than one by quarter or month
+(`step_note`).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -80,6 +94,14 @@ class Calendar:
             return str(year)
         quarter = k + 1 if self.granularity == "quarter" else k // 3 + 1
         return f"{year}Q{quarter}"
+
+    def milestone_end(self, t: int) -> int:
+        """The last period (within the horizon) of the milestone unit containing period t: the
+        quarter's last month at monthly granularity, t itself by quarter or year. "Reached by
+        2028Q3" means by the end of 2028-09 whatever the step."""
+        if self.granularity != "month":
+            return t
+        return min((t + self.offset) // 3 * 3 + 2 - self.offset, self.n - 1)
 
     def last_period_of_year(self, year: int) -> int:
         """Index of the last period of `year` (may lie outside the horizon)."""
@@ -203,6 +225,25 @@ def wip_occupancy(periods: float, n: int) -> np.ndarray:
     """
     done = wip_completion(periods, n)
     return np.clip(1.0 - np.cumsum(done), 0.0, 1.0)
+
+
+def step_note(calendar: Calendar, lead_days: Iterable[float]) -> str | None:
+    """What a plan by year cannot tell, for `validate` and `plan` to show; None by quarter or
+    month (whose yearly targets agree within 2% of the scope on the shipped instances).
+
+    A year is one period: the work entering a stage in a year is taken as spread evenly over
+    it, so a stage of L days passes a year's work on over [L, L + 365) days, not as soon as
+    each item is done, and milestones are known to the year only."""
+    if calendar.granularity != "year":
+        return None
+    days = sorted({round(d) for d in lead_days if d > 0})
+    lead = (f" (lead times here {days[0]:,}-{days[-1]:,} days)" if len(days) > 1
+            else f" (lead times here {days[0]:,} days)" if days else "")
+    return ("granularity year is coarse: the work entering a stage in a year is taken as spread "
+            f"evenly over that year, so it passes on later than by quarter{lead}, and "
+            "milestones are known to the year only; yearly targets can differ from a quarterly "
+            "plan's by several percent of the scope and milestones by a year. For targets plan "
+            "by quarter (the default) or month: --set programme.granularity=quarter")
 
 
 def label_end_month(label: str | None) -> int | None:
