@@ -5,19 +5,19 @@ month; `programme.granularity`) and prints per scenario and granularity the year
 p50, p95 and finish; then the largest yearly difference between two granularities as a share
 of the scope (quarter vs month, and year vs month) and the milestone differences in months.
 
-A plan that HiGHS does not solve within two minutes (a stalled simplex, seen on some monthly
-plans with the terms finish, p95, waiting) is solved with GLOP instead, and marked so.
+A plan that HiGHS does not solve (a stalled simplex, seen on some monthly Groningen plans with
+p95 among the terms: a solve running into the time limit) is solved with GLOP instead, and
+marked so.
 
 Equal optima: several plans can share every term's optimum and still reach a year's total
 differently. With `--ranges`, each plan's terms are held at their optimum and the cumulative
 completions at each year's end are minimised and maximised; a difference between two
 granularities counts only beyond those ranges ("cumulative apart beyond equal optima": the
 most the two ranges of a year's cumulative lie apart, 0 when they overlap), so what is
-measured is the model's time step, not the choice among optima. With `--canonical`, the plan
-compared is a defined one among the equal optima: the most done by the end of each year,
-earliest year first (its milestones too).
+measured is the model's time step, not the choice among optima. (The plans compared are the
+printed ones, each one defined plan among its equal optima: core/solve.py, `_canonical`.)
 
-Run: python bench/timestep.py [--objective finish,p95,waiting] [--ranges] [--canonical]
+Run: python bench/timestep.py [--objective finish,p95,waiting] [--ranges]
      [--instances groningen-2024,toy] [--scenarios base,mjvp] [--granularities quarter,month]
 """
 
@@ -29,13 +29,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from capplan.core.backends import BACKENDS, Backend, Status
+from capplan.core.backends import Backend, Status, open_backend
 from capplan.core.build import build
 from capplan.core.context import Built
 from capplan.core.milestones import done_by_bounds, is_milestone
 from capplan.core.objectives import linear_cost
 from capplan.core.results import read_plan
-from capplan.core.solve import Solution, plan
+from capplan.core.solve import plan
 from capplan.inputs.calendar import label_end_month
 from capplan.inputs.examples import resolve
 from capplan.inputs.load import load
@@ -44,7 +44,7 @@ from capplan.inputs.schema import Instance, expand_terms
 GRANULARITIES = ("year", "quarter", "month")
 MILESTONES = ("p50", "p95", "finish")
 BASE = "base"
-TIME_LIMIT = 120.0
+TIME_LIMIT = 60.0
 FALLBACK = "glop"
 
 
@@ -76,7 +76,7 @@ def scenarios(name: str) -> list[str]:
 
 
 def solve(name: str, scenario: str, granularity: str, objective: list[str] | None,
-          ranges: bool, canonical: bool) -> Outcome:
+          ranges: bool) -> Outcome:
     """Plan one variant; read cumulative completions at year ends and the milestones."""
     overrides = [f'programme.granularity="{granularity}"']
     if objective:
@@ -89,27 +89,20 @@ def solve(name: str, scenario: str, granularity: str, objective: list[str] | Non
         built, solution = plan(inst, solver=solver, time_limit=TIME_LIMIT)
     if solution.status != Status.OPTIMAL or solution.x is None:
         return Outcome(solution.status.value)
-    model, result = built, read_plan(built, solution)
+    result = read_plan(built, solution)
     low: dict[int, float] = {}
     high: dict[int, float] = {}
-    for attempt in (solver, FALLBACK) if ranges or canonical else ():
+    for attempt in (solver, FALLBACK) if ranges else ():
         model, backend = held(inst, solution.values, solution.include, attempt)
         try:
-            if ranges:
-                low, high = equal_optima_ranges(inst, model, backend)
-            if canonical:
-                x = year_ends_first(inst, model, backend)
-                result = read_plan(model, Solution(Status.OPTIMAL, x, solution.terms,
-                                                   dict(solution.values),
-                                                   dict(solution.include)))
+            low, high = equal_optima_ranges(inst, model, backend)
         except RuntimeError:  # a stalled simplex: once more with the fallback solver
             if attempt == FALLBACK:
                 raise
             continue
-        solver = attempt
         break
     periods = result.periods
-    cumulative = {y: float(periods["cumulative"].iloc[model.calendar.last_period_of_year(y)])
+    cumulative = {y: float(periods["cumulative"].iloc[built.calendar.last_period_of_year(y)])
                   for y in range(inst.programme.start, inst.programme.horizon_end + 1)}
     return Outcome("optimal", inst.scope, float(inst.history.total), cumulative,
                    dict(result.milestones), low, high, solver)
@@ -120,7 +113,7 @@ def held(inst: Instance, values: dict[str, float | int | None], include: dict[st
     """The model with every term held at the value found (milestones by bounds, linear terms
     by a row with relative slack 1e-7) and the scope choices fixed."""
     built = build(inst)
-    backend = BACKENDS[solver](built.lp, TIME_LIMIT)
+    backend = open_backend(solver, built.lp, TIME_LIMIT)
     upper = built.lp.col_upper.copy()
     for term in expand_terms(inst.objective.terms):
         value = values.get(term)
@@ -163,24 +156,6 @@ def equal_optima_ranges(inst: Instance, built: Built, backend: Backend,
     return low, high
 
 
-def year_ends_first(inst: Instance, built: Built, backend: Backend) -> np.ndarray:
-    """A defined plan among the equal optima: the most completed by the end of the first
-    year, then (that held) by the end of the second, and so on; its solution."""
-    x = np.zeros(built.lp.num_col)
-    for year in range(inst.programme.start, inst.programme.horizon_end + 1):
-        col = built.v.undone_total[built.calendar.last_period_of_year(year)]
-        cost = np.zeros(built.lp.num_col)
-        cost[col] = 1.0
-        backend.set_cost(cost)
-        outcome = backend.solve()
-        if outcome.status != Status.OPTIMAL or outcome.x is None:
-            raise RuntimeError(f"{year}: {outcome.status}")
-        x = outcome.x
-        least = float(x[col]) + 1e-6 * inst.remaining
-        backend.set_bounds(np.array([col]), np.array([0.0]), np.array([least]))
-    return x
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--instances", default="groningen-2024,toy")
@@ -189,17 +164,13 @@ def main() -> None:
     parser.add_argument("--objective", default="", help="terms, e.g. finish,p95,waiting")
     parser.add_argument("--ranges", action="store_true",
                         help="also bound each year's cumulative among equal optima")
-    parser.add_argument("--canonical", action="store_true",
-                        help="among equal optima, report the plan with the most done by each "
-                             "year's end, earliest year first")
     args = parser.parse_args()
     objective = [t for t in args.objective.split(",") if t] or None
     grans = [g for g in args.granularities.split(",") if g]
     for name in args.instances.split(","):
         wanted = [s for s in args.scenarios.split(",") if s] or scenarios(name)
         for scenario in wanted:
-            outcomes = {g: solve(name, scenario, g, objective, args.ranges,
-                                  args.canonical) for g in grans}
+            outcomes = {g: solve(name, scenario, g, objective, args.ranges) for g in grans}
             report(name, scenario, outcomes)
 
 
