@@ -213,11 +213,12 @@ def test_baseline_must_be_a_plan_of_the_same_instance(
 def test_shipped_example_actuals(capsys: pytest.CaptureFixture[str],
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The example actuals for Groningen are valid and re-plan from 2026: the 1,550 realised
-    in 2025 enter the history. Execution finished 15% less than planned in every segment, and
-    with it as planned the re-plan's p50 is back in 2026Q1: that shortfall is named, not
-    Eemsdelta's engineering (25% short, the largest deviation, which moves nothing). The p95
-    slip stays with every stage as planned: it comes from the designs in hand at the end of
-    2025 (2,600, as at the start) and the levels the re-plan ramps from."""
+    in 2025 enter the history. Each move is traced by re-planning with one deviation set to
+    the baseline's plan: with overig-light's execution as planned (746, not 654) the p50 is
+    back in 2026Q1, so that shortfall takes all 3 months and is named rather than the
+    shortfall in every segment, which takes no more (the narrower cause wins a tie). With
+    Eemsdelta's engineering as planned (594, not 446: 25% short) the p95 comes back 3 of its
+    6 months, to 2028Q4; no other single deviation takes more."""
     code, out, err = run_cli(capsys, monkeypatch, "replan",
                              str(INSTANCES / "groningen-2024.toml"), "--actuals",
                              str(INSTANCES / "groningen-actuals-2025.csv"), "--as-of", "2025",
@@ -228,11 +229,10 @@ def test_shipped_example_actuals(capsys: pytest.CaptureFixture[str],
     assert doc["start"] == "2026"
     moves = {move.split()[0]: move for move in doc["milestone_moves"]}
     assert moves["p50"] == (
-        "p50 moved from 2026Q1 to 2026Q2 (+3 months): execution's shortfall in every segment "
-        "(1,550 finished of 1,821 planned, 15% short) accounts for all 3 months (as planned: "
+        "p50 moved from 2026Q1 to 2026Q2 (+3 months): execution's shortfall in overig-light "
+        "(654 finished of 746 planned, 12% short) accounts for all 3 months (as planned: "
         "2026Q1)")
-    assert moves["p95"].endswith(
-        "no single shortfall of a stage takes any of it away; with every stage as planned it "
-        "stays at 2029Q1, so the move comes from the work in hand and the capacity levels the "
-        "re-plan starts from")
-    assert not any("Eemsdelta" in move for move in doc["milestone_moves"])
+    assert moves["p95"] == (
+        "p95 moved from 2028Q3 to 2029Q1 (+6 months): engineering's shortfall in "
+        "eemsdelta-light (446 finished of 594 planned, 25% short) accounts for 3 of the 6 "
+        "months (as planned: 2028Q4)")
