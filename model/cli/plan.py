@@ -96,6 +96,9 @@ def template(
     from_: Annotated[
         str | None, typer.Option("--from", metavar="INSTANCE", help="Fill it from this instance.")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the file if it exists.")
+    ] = False,
 ) -> None:
     """Write an Excel instance template: a sheet per part, headers, units, validation."""
     import capplan
@@ -105,6 +108,11 @@ def template(
 
     if workbook.suffix.lower() != ".xlsx":
         raise InputError(str(workbook), [("", "the template must be an .xlsx file")])
+    if workbook.exists() and not force:
+        raise InputError(
+            str(workbook),
+            [("", "exists; a filled workbook is not overwritten (give --force to replace it)")],
+        )
     content = capplan.template(from_)
     write_files(workbook.parent if str(workbook.parent) else Path("."), {workbook.name: content})
     out_console.print(

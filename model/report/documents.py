@@ -154,11 +154,29 @@ class PlanResult:
     def tables(self) -> dict[str, pd.DataFrame]:
         if self.solution.status != Status.OPTIMAL:
             return {}
-        return {"trajectory": self.plan.trajectory, "periods": self.plan.periods,
-                "flows": self.plan.flows}
+        return {"trajectory": self.plan.trajectory, **integer_targets(self.loaded, self.plan),
+                "periods": self.plan.periods, "flows": self.plan.flows}
 
     def charts(self, lang: str = "en") -> dict[str, bytes]:
         return plan_charts(self.loaded, self.plan, lang)
+
+
+def integer_targets(loaded: Loaded, plan: Plan) -> dict[str, pd.DataFrame]:
+    """The plan's whole-number targets below the year (`capplan.core.targets`): per period
+    when periods are shorter than a year (`period_targets`: a year's periods add up to its
+    target), and per region and year when there is more than one region
+    (`regional_targets`: each year's regions add up to its target)."""
+    from capplan.core.targets import period_targets, regional_targets
+
+    out = {}
+    if loaded.instance.programme.granularity != "year":
+        out["period_targets"] = period_targets(plan)
+    if len({s.region for s in loaded.instance.segment}) > 1:
+        regional = regional_targets(plan)
+        out["regional_targets"] = (regional.pivot(index="year", columns="region",
+                                                  values="completed")
+                                   .reset_index().rename_axis(columns=None))
+    return out
 
 
 def plan_charts(loaded: Loaded, plan: Plan, lang: str = "en",
@@ -662,12 +680,20 @@ Result = (PlanResult | CompareResult | WhatifResult | ExplainResult | TradeoffRe
           | EvaluateResult | ReplanResult | SweepResult | ResidentsResult | Validation)
 
 
-def output_files(result: Result) -> dict[str, str | bytes]:
-    """Every file a command writes into `--out`: its tables as CSV and one workbook, its JSON
-    document and its charts (residents: tables and JSON only, no workbook)."""
+def output_files(result: Result, lang: str | None = None) -> dict[str, str | bytes]:
+    """Every file a command writes into `--out`: its tables as CSV and one workbook (a front
+    sheet with the headline, formats, units), its JSON document and its charts in `lang`
+    (default: the locale's; residents: tables and JSON only, no workbook)."""
     import json
 
-    from capplan.report.files import results_workbook
+    from capplan.report.words import checked
+    from capplan.report.workbook import headline
+    from capplan.report.workbook import results_workbook as workbook
+
+    lang = checked(lang)
+
+    def results_workbook(tables: dict[str, pd.DataFrame], _: Any) -> bytes:
+        return workbook(tables, headline(result, lang), lang)
 
     doc = result.to_dict()
     tables = result.tables()
@@ -683,6 +709,9 @@ def output_files(result: Result) -> dict[str, str | bytes]:
 
             files["trajectory.csv"] = trajectory_csv(plan)
             files["capacity.csv"] = capacity_csv(plan)
+            for name in ("period_targets", "regional_targets"):
+                if name in tables:
+                    files[f"{name}.csv"] = tables[name].to_csv(index=False)
             files[f"{result.kind}.xlsx"] = results_workbook(tables, front(doc))
         files["plan.json"] = json.dumps(doc, indent=2) + "\n"
     elif isinstance(result, ResidentsResult):
@@ -691,7 +720,7 @@ def output_files(result: Result) -> dict[str, str | bytes]:
     else:
         files[f"{result.kind}.json"] = json.dumps(doc, indent=2) + "\n"
         files[f"{result.kind}.xlsx"] = results_workbook(tables, front(doc))
-    files.update(result.charts())
+    files.update(result.charts(lang))
     if isinstance(result, SweepResult) and parquet_available():
         files["samples.parquet"] = result.sweep.samples.to_parquet(index=False)
     return files
