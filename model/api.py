@@ -451,3 +451,12 @@ def _resolve(name_or_path: str | Path, kind: str) -> Path:
     from capplan.inputs.examples import resolve
 
     return resolve(name_or_path, kind)
+
+
+def reporting(progress: Callable[[int, int], None] | None) -> Any:
+    """A context manager: inside it, `compare`, `whatif(marginal=True)`, `explain` and
+    `tradeoff` call `progress(k, total)` as they solve (k more solves of `total`)."""
+    from capplan.questions.compare import reporting as within
+
+    return within(progress)
+

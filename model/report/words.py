@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 LANGS = ("nl", "en")
@@ -83,9 +86,25 @@ def default_lang() -> str:
     return "en"
 
 
+SPEAKING: ContextVar[str | None] = ContextVar("capplan_lang", default=None)
+"""The language chosen for the outputs made inside `speaking(...)` (`--lang`)."""
+
+
+@contextmanager
+def speaking(lang: str | None) -> Iterator[None]:
+    """Within the block, outputs made without a language of their own are in `lang` (None:
+    the locale's)."""
+    token = SPEAKING.set(lang)
+    try:
+        yield
+    finally:
+        SPEAKING.reset(token)
+
+
 def checked(lang: str | None) -> str:
-    """`lang`, or the locale's when None; ValueError for anything but nl or en."""
-    chosen = default_lang() if lang is None else lang
+    """`lang`, else the one chosen by `speaking`, else the locale's; ValueError for anything
+    but nl or en."""
+    chosen = lang or SPEAKING.get() or default_lang()
     if chosen not in LANGS:
         raise ValueError(f"language {chosen!r}: choose nl or en")
     return chosen

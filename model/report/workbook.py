@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     import pandas as pd
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from capplan.report.documents import Result
 
 TEXT = re.compile(r"^(period|through|by|as_of|p\d\d|finish|p50|p95|quarter|.*_quarter|"
                   r"completion.*|engineering_start|execution_start|start|.*done_by|"
@@ -86,17 +85,8 @@ def header(column: str) -> str:
     return f"{column} ({unit})" if unit and unit not in column else column
 
 
-def headline(result: Result, lang: str = "en") -> list[tuple[str, Any]]:
+def headline(result: Any, lang: str = "en") -> list[tuple[str, Any]]:
     """The front sheet's rows: (label, value) for what was asked and what came out."""
-    from capplan.report.documents import (
-        CompareResult,
-        EvaluateResult,
-        ExplainResult,
-        ReplanResult,
-        SweepResult,
-        WhatifResult,
-    )
-
     doc = result.to_dict()
     loaded = result.loaded
     rows: list[tuple[str, Any]] = [
@@ -120,33 +110,34 @@ def headline(result: Result, lang: str = "en") -> list[tuple[str, Any]]:
         verdict = word("met" if deadline["met"] else "not_met", lang)
         rows.append((f"{word('deadline', lang)} {deadline['year']}",
                      f"{number(deadline['done'], lang)} ({share}), {verdict}"))
-    if isinstance(result, CompareResult):
+    kind = result.kind
+    if kind == "compare":
         rows.append(("scenarios", "; ".join(dict.fromkeys(
             o.variant.scenario or "(none)" for o in result.outcomes))))
         rows.append(("variants", "; ".join(o.variant.label for o in result.outcomes)))
         for o in result.outcomes:
             rows.append((f"{o.variant.label}", f"p95 {o.plan.milestones.get('p95')}, finish "
                                                f"{o.plan.milestones.get('finish')}"))
-    if isinstance(result, WhatifResult):
+    if kind == "whatif":
         rows.append(("capacity added", "; ".join(result.described or result.additions)
                      or "(marginal only)"))
         for key, value in (result.gains or {}).items():
             rows.append((key.replace("_", " "), value))
-    if isinstance(result, ReplanResult):
+    if kind == "replan":
         r = result.replanned
         rows += [("actuals", r.actuals.source), ("actuals sha256", r.actuals.sha256),
                  ("as of", r.actuals.as_of.label), ("baseline", r.baseline.source)]
         rows += [("baseline " + k, v) for k, v in r.baseline.milestones.items()]
-    if isinstance(result, EvaluateResult):
+    if kind == "evaluate":
         rows.append(("targets file", result.targets_file or "(given in memory)"))
-    if isinstance(result, SweepResult):
+    if kind == "sweep":
         rows += [("samples", result.samples), ("seed", result.seed)]
     lines: list[str] = []
-    if isinstance(result, EvaluateResult | ExplainResult | WhatifResult):
+    if kind in ("evaluate", "explain", "whatif"):
         lines = result.sentences()
-    elif isinstance(result, SweepResult):
+    elif kind == "sweep":
         lines = result.verdict()
-    elif isinstance(result, ReplanResult):
+    elif kind == "replan":
         lines = list(result.replanned.moves)
     for k, line in enumerate(lines, start=1):
         rows.append((f"{word('verdict', lang)} {k}", localise(line, lang)))
