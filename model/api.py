@@ -460,3 +460,26 @@ def reporting(progress: Callable[[int, int], None] | None) -> Any:
 
     return within(progress)
 
+
+def report(instance: str | Path | Loaded, *, scenarios: Sequence[str] = (),
+           claims: Any = None, samples: int = 200, tornado_samples: int = 50, seed: int = 7,
+           workers: int | None = None, overrides: Sequence[str] = (),
+           solver: str = "highs") -> Any:
+    """The advice letter's annex (`AnnexResult`; `.document(lang, "docx" | "html")` renders
+    it): the yearly targets of the instance and each of `scenarios` (all of the instance's
+    when none are named), the cumulative chart, milestones, the tail, the price of each
+    measure in every scenario, with a risk register its fan and heatmap over `samples`
+    samples, `claims` (a claims check) when given, every assumption and source. Rendering
+    needs the `report` extra."""
+    from capplan.report.annex import build_annex
+
+    base = load(instance, None, overrides)
+    chosen = list(scenarios) or list(base.instance.scenarios)
+    unknown = [s for s in chosen if s not in base.instance.scenarios]
+    if unknown:
+        raise InputError("--scenario", [(s, "no such scenario in the instance")
+                                        for s in unknown])
+    risks = (sweep(base, samples=samples, seed=seed, workers=workers,
+                   tornado_samples=tornado_samples, solver=solver)
+             if base.instance.risk and samples > 0 else None)
+    return build_annex(base, chosen, solver, risks, claims)
