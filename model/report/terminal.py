@@ -173,11 +173,11 @@ def frame_table(title: str, frame: pd.DataFrame, index: bool = False, keys: int 
     `keys` columns are key columns (see `FittedTable`)."""
     from pandas.api.types import is_numeric_dtype
 
-    from capplan.report.words import checked
+    from capplan.report.words import checked, column
 
     lang = checked(lang)
     data = frame.reset_index() if index else frame
-    headers = [clean(str(name)) for name in data.columns]
+    headers = [clean(column(str(name), lang)) for name in data.columns]
     if keys == 1:  # the leading columns that say what a row is
         keys = max(1, next((k for k, name in enumerate(data.columns)
                             if str(name) not in KEY_COLUMNS), len(data.columns)))

@@ -76,6 +76,25 @@ WORDS: dict[str, tuple[str, str]] = {
 """Labels: key -> (Dutch, English)."""
 
 
+COLUMNS_NL = {
+    "year": "jaar", "period": "periode", "completed": "gereed", "cumulative": "cumulatief",
+    "share": "aandeel", "realised": "gerealiseerd", "remaining": "resterend",
+    "segment": "segment", "region": "regio", "stage": "fase", "planned": "gepland",
+    "actual": "gerealiseerd", "target": "doel", "optimal": "optimaal",
+    "difference": "verschil", "variant": "variant", "status": "status",
+    "finish": "gereed (100%)", "milestone": "mijlpaal", "by": "in", "change": "wijziging",
+    "waiting": "wachten", "scope": "opgave", "addresses": "adressen", "started": "begonnen",
+    "postponed": "uitgesteld", "engineering": "engineering", "execution": "uitvoering",
+    "year total": "jaartotaal", "through": "tot en met",
+}
+"""Dutch names of the columns that most tables share; others keep their names."""
+
+
+def column(name: str, lang: str) -> str:
+    """A table column's name in `lang`."""
+    return COLUMNS_NL.get(name, name) if lang == "nl" else name
+
+
 def default_lang() -> str:
     """`nl` when the locale is Dutch (LC_ALL, LC_MESSAGES or LANG starting with `nl`), else
     `en`."""

@@ -79,10 +79,20 @@ def format_of(column: str, values: pd.Series) -> str:
     return "decimal"
 
 
-def header(column: str) -> str:
-    """The column's name with its unit: `completed (items)`."""
+UNITS_NL = {"items": "adressen", "months": "maanden", "quarters": "kwartalen",
+            "item-years": "adresjaren", "capacity-years": "capaciteitsjaren",
+            "capacity": "capaciteit", "%": "%"}
+
+
+def header(column: str, lang: str = "en") -> str:
+    """The column's name with its unit: `completed (items)` (Dutch: `gereed (adressen)`)."""
+    from capplan.report.words import column as named
+
     unit = unit_of(column)
-    return f"{column} ({unit})" if unit and unit not in column else column
+    name = named(column, lang)
+    if lang == "nl" and unit:
+        unit = UNITS_NL.get(unit, unit)
+    return f"{name} ({unit})" if unit and unit not in column else name
 
 
 def headline(result: Any, lang: str = "en") -> list[tuple[str, Any]]:
@@ -202,7 +212,7 @@ def _sheet(ws: Worksheet, frame: pd.DataFrame, lang: str) -> None:
 
     columns = [str(c) for c in frame.columns]
     kinds = [format_of(c, frame[c]) for c in frame.columns]
-    ws.append([header(c) for c in columns])
+    ws.append([header(c, lang) for c in columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in frame.itertuples(index=False):
@@ -223,7 +233,8 @@ def _sheet(ws: Worksheet, frame: pd.DataFrame, lang: str) -> None:
         letter = get_column_letter(k)
         for (cell,) in ws.iter_rows(min_row=2, min_col=k, max_col=k):
             cell.number_format = FORMATS[kind]
-        longest = max([len(header(column))] + [len(str(v)) for v in frame[column].head(500)])
+        longest = max([len(header(column, lang))]
+                      + [len(str(v)) for v in frame[column].head(500)])
         ws.column_dimensions[letter].width = min(60, max(8, longest + 2))
     ws.freeze_panes = "A2" if len(columns) < 2 else "B2"
     if len(frame):
