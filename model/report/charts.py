@@ -339,6 +339,7 @@ def variance_figure(title: str, table: pd.DataFrame, lang: str = "en") -> Figure
         if years:
             ax.set_xlim(min(years) - 0.8, max(years) + 0.8)
         ax.set_ylim(bottom=0)
+        style.thousands(ax, lang)
         ax.set_title(f"{word(stage, lang)}: {word('finished', lang)}", fontsize=9)
         style.grid(ax, "y")
         ax.legend(fontsize=style.FONT, loc="lower left")
