@@ -15,7 +15,21 @@ import pandas as pd
 
 from capplan.core.routing import STAGES
 from capplan.inputs.calendar import months_between, steps
-from capplan.questions.variants import Outcome, solver_zero
+from capplan.inputs.load import Loaded
+from capplan.questions.variants import Outcome, Variant, run, solver_zero
+
+
+def solve_variants(base: Loaded, chosen: list[Variant], solver: str = "highs",
+                   time_limit: float = 600.0,
+                   progress: Progress | None = None) -> list[Outcome]:
+    """Each variant of `base` solved as one full plan, in order; `progress(1, total)` after
+    each (else the callback set by `reporting`)."""
+    report = progress_of(progress)
+    outcomes = []
+    for variant in chosen:
+        outcomes.append(run(base, variant, solver, time_limit=time_limit))
+        report(1, len(chosen))
+    return outcomes
 
 
 def summary_table(outcomes: list[Outcome]) -> pd.DataFrame:

@@ -139,3 +139,25 @@ def test_long_command_logs_progress_off_a_terminal(capsys: pytest.CaptureFixture
     code, _, err = run(capsys, monkeypatch, "tradeoff", toy, "--periods", "2",
                        "--log-level", "warning")
     assert code == 0 and "capplan INFO" not in err
+
+
+def test_question_progress_callbacks(measure_instance: Path) -> None:
+    """Variants solved one by one report each solve; explain's reference and candidate
+    changes (the toy: execution max, its ramp-up, the houses' lead times: 3 changes + 1)
+    report through `capplan.api.reporting`."""
+    from capplan.questions.compare import solve_variants
+    from capplan.questions.variants import variants
+
+    calls: list[tuple[int, int]] = []
+    base = capplan.load(measure_instance)
+    outcomes = solve_variants(base, variants(["slow"], ["measure.M.mode=out,in"]),
+                              progress=lambda k, total: calls.append((k, total)))
+    assert calls == [(1, 2), (1, 2)]
+    compared = capplan.compare(measure_instance, scenarios=["slow"],
+                               vary=["measure.M.mode=out,in"])
+    assert [o.plan.milestones for o in outcomes] == [o.plan.milestones
+                                                     for o in compared.outcomes]
+    calls.clear()
+    with capplan.api.reporting(lambda k, total: calls.append((k, total))):
+        capplan.explain(INSTANCES / "toy.toml")
+    assert calls == [(1, 4)] * 4
