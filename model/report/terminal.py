@@ -112,10 +112,13 @@ def integer_tables(loaded: Loaded, plan: Plan) -> dict[str, pd.DataFrame]:
     and quarter (or month) (`period`), and per year and region (`region`), each row adding
     up to the year's target (`capplan.core.targets`). Empty when periods are years and
     there is one region."""
-    from capplan.core.targets import period_targets, regional_targets
-
     out: dict[str, pd.DataFrame] = {}
     inst = loaded.instance
+    regions = len({s.region for s in inst.segment})
+    if inst.programme.granularity == "year" and regions == 1:
+        return out  # nothing below the year (and pandas not loaded for it)
+    from capplan.core.targets import period_targets, regional_targets
+
     if inst.programme.granularity != "year":
         periods = period_targets(plan)
         within = periods["period"].str.replace(r"^\d{4}-?", "", regex=True)
@@ -124,7 +127,7 @@ def integer_tables(loaded: Loaded, plan: Plan) -> dict[str, pd.DataFrame]:
         wide = wide.astype("Int64").reset_index().rename_axis(columns=None)
         wide["year total"] = wide.drop(columns="year").sum(axis=1).astype(int)
         out["period"] = wide
-    if len({s.region for s in inst.segment}) > 1:
+    if regions > 1:
         regional = regional_targets(plan)
         wide = (regional.pivot(index="year", columns="region", values="completed")
                 .reset_index().rename_axis(columns=None))
