@@ -64,6 +64,12 @@ register_app.command("synth")(residents.register_synth)
 app.add_typer(register_app, name="register")
 
 
+# --- documents ---
+from capplan.cli import report as report_cli  # noqa: E402
+
+app.command(name="report")(report_cli.report)
+
+
 def main() -> None:
     """Entry point: bad input exits 2 with one message, internal errors exit 1."""
     from capplan.cli.output import console
