@@ -19,6 +19,7 @@ from __future__ import annotations
 import fnmatch
 import itertools
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -88,13 +89,31 @@ class Routing:
     affected: dict[str, float]
     lags: dict[str, Lags]
 
+    @cached_property
+    def _by_segment(self) -> dict[int, list[int]]:
+        """Per segment, the indices of its paths in order (one pass over the paths)."""
+        out: dict[int, list[int]] = {}
+        for i, p in enumerate(self.paths):
+            out.setdefault(p.segment, []).append(i)
+        return out
+
+    @cached_property
+    def _base(self) -> dict[int, int]:
+        """Per segment, the index of its base path."""
+        return {p.segment: i for i, p in enumerate(self.paths) if p.is_base}
+
     def paths_of(self, segment: int) -> list[int]:
         """Indices of the paths of a segment (base path first)."""
-        return [i for i, p in enumerate(self.paths) if p.segment == segment]
+        return list(self._by_segment.get(segment, []))
 
     def base_path(self, segment: int) -> int:
         """Index of a segment's base path (carries the work in progress)."""
-        return next(i for i, p in enumerate(self.paths) if p.segment == segment and p.is_base)
+        return self._base[segment]
+
+    @cached_property
+    def path_segment(self) -> np.ndarray:
+        """Per path, the index of its segment."""
+        return np.array([p.segment for p in self.paths], dtype=np.int64)
 
 
 def new_releases(seg: Segment, calendar: Calendar) -> np.ndarray:

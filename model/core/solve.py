@@ -72,6 +72,9 @@ class Solution:
     solver_seconds: float = 0.0
     seconds: float = 0.0
     solves: int = 0
+    algorithm: str = ""
+    """The algorithms that ran the solves, with their counts (`interior point 1, dual simplex
+    12, primal simplex 3`)."""
 
 
 class _Stopped(Exception):
@@ -95,6 +98,7 @@ def plan(
     settle: bool = True,
     within: int | None = None,
     reference: np.ndarray | None = None,
+    algorithm: str = "auto",
 ) -> tuple[Built, Solution]:
     """Build and solve an instance lexicographically over its objective terms.
 
@@ -113,6 +117,9 @@ def plan(
     reference: per segment and period, the completions of the plan this one starts from (a
     what-if's plan without the change, a re-plan's baseline): among the plans equally good on
     every term, the one closest to it is chosen (see `_canonical`).
+    algorithm: how HiGHS solves from scratch (`auto`: interior point for large models, else
+    dual simplex; `simplex`; `ipm`); warm re-solves always use the simplex. The printed plan
+    is the same whichever (`_canonical`); `Solution.algorithm` says which ran.
     """
     started = time.perf_counter()
     terms = expand_terms(terms or instance.objective.terms)
@@ -128,7 +135,7 @@ def plan(
                       reference=reference)
     else:
         built = build(instance, reference=reference)
-    backend = open_backend(solver, built.lp, time_limit)
+    backend = open_backend(solver, built.lp, time_limit, algorithm)
     for cols, vals, lower, upper in extra_rows(built) if extra_rows else []:
         backend.add_row(cols, vals, lower, upper)
     try:
@@ -145,6 +152,8 @@ def plan(
     solution.load_seconds = backend.load_seconds
     solution.solver_seconds = backend.solver_seconds
     solution.solves = backend.solves
+    solution.algorithm = ", ".join(f"{name} {count}" for name, count in
+                                   backend.algorithms.items())
     solution.seconds = time.perf_counter() - started
     return built, solution
 
