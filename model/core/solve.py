@@ -38,6 +38,7 @@ from capplan.core.build import build
 from capplan.core.context import Built
 from capplan.core.milestones import (
     done_by_bounds,
+    earliest_bound,
     is_milestone,
     milestone_period,
     remaining_allowed,
@@ -257,10 +258,12 @@ def _earliest(
         high, best = last, at_last
     # Gallop down from the bracket (the optimum is usually a few periods before it), then
     # bisect: `high` is always reachable (`best` its plan), `low` the earliest period not yet
-    # excluded.
-    low, step = 0, 1
-    while high > 0:
-        probe = max(high - step, 0)
+    # excluded, from the start the bound with unlimited capacity (`earliest_bound`): when
+    # the bracket attains it, as Groningen's finish does (set by the releases and lead
+    # times), no probe is solved.
+    low, step = earliest_bound(built, term), 1
+    while high > low:
+        probe = max(high - step, low)
         if (at := reached(probe)) is None:
             low = probe + 1
             break
