@@ -23,6 +23,8 @@ from capplan.api import (
     reproduce,
     residents,
     sweep,
+    sweep_merge,
+    sweep_shard,
     template,
     tradeoff,
     validate,
@@ -36,3 +38,4 @@ from capplan.version import __version__
 __all__ = ["__version__", "compare", "evaluate", "examples", "explain", "load", "plan",
            "record", "replan", "reproduce", "residents", "sweep", "template", "tradeoff",
            "validate", "whatif"]
+__all__ += ["sweep_merge", "sweep_shard"]
