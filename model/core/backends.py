@@ -166,6 +166,8 @@ class HighsBackend(Backend):
         self._ipm = algorithm == "ipm" or (
             algorithm == "auto" and len(lp.values) >= IPM_NONZEROS and not lp.col_integer.any())
         self._last_ran = "dual simplex"
+        self.deadline = float(time_limit)
+        """Where HiGHS's run clock may stand at most during the current solve."""
         self.load_seconds = time.perf_counter() - started
 
     def set_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
@@ -195,12 +197,15 @@ class HighsBackend(Backend):
         self._last_ran = ("interior point" if ipm else
                           "primal simplex" if primal else "dual simplex")
         # HiGHS measures its time limit on a clock that runs over every `run` of this model
-        # (clearSolver does not reset it): the limit of this run starts where it stands.
-        self.h.setOptionValue("time_limit", self.h.getRunTime() + float(self.time_limit))
+        # (clearSolver does not reset it): the solve's limit is set where the clock stood
+        # when the solve began (`deadline`), for each of its runs (a warm start, the start
+        # over from scratch, the other simplex), so that the solve as a whole keeps to it.
+        self.h.setOptionValue("time_limit", self.deadline)
         self.h.run()
 
     def _solve(self, fresh: bool, primal: bool) -> Outcome:
         started = time.perf_counter()
+        self.deadline = self.h.getRunTime() + float(self.time_limit)
         ms = self._highspy.HighsModelStatus
         if fresh:
             self.h.clearSolver()
@@ -229,7 +234,7 @@ class HighsBackend(Backend):
             self.h.setOptionValue("solver", "simplex")
             self.h.setOptionValue("simplex_strategy", 1 if primal else 4)
             self.h.setOptionValue("simplex_iteration_limit", INF_ITER)
-            self.h.setOptionValue("time_limit", self.h.getRunTime() + float(self.time_limit))
+            self.h.setOptionValue("time_limit", self.deadline)
             self.h.run()
             self._last_ran = "primal simplex" if not primal else "dual simplex"
             status = self.h.getModelStatus()
