@@ -46,7 +46,13 @@ from capplan.core.milestones import (
 from capplan.core.objectives import linear_cost, term_value
 from capplan.inputs.schema import Instance, expand_terms
 
-MAX_ENUMERATED = 6
+MAX_ENUMERATED = 4
+"""Most `choose` measures whose combinations (2^n) `auto` enumerates; beyond, the single MILP
+decides them, each of its solves within the plan's time limit. Measured on Groningen with
+share-0.5 measures on all segments: six measures make 64 combinations, each a plan of a model
+of 120k columns (enumeration had not finished after 5 minutes), and the MILP's first solve
+stopped at a 60 s limit; four make 16 of 32k columns. More than `routing.MAX_VARIANTS` scope
+variants are refused before anything is built."""
 NUMERIC_SLACK = 1e-7
 REPORTED = ("finish", "p95", "p50")
 """Milestones every plan reports, in the order they are held when they are not terms."""

@@ -71,3 +71,35 @@ def test_200_segments_plan_with_groningens_milestones() -> None:
     got = read_plan(built, solution).milestones
     assert got["finish"] == expected["finish"]
     assert got["p95"] == expected["p95"]
+
+
+def _choose(n: int, share: float = 0.5) -> list[dict[str, object]]:
+    return [{"id": f"X{k}", "segments": ["*"], "share": share, "mode": "choose",
+             "extra_days": {"engineering": 30 * (k + 1)}, "value": 1 + k} for k in range(n)]
+
+
+def test_many_choose_measures_use_the_milp_or_are_refused() -> None:
+    """Five `choose` measures (more than MAX_ENUMERATED) on the toy: `auto` takes the MILP,
+    whose solves keep to the time limit; each measure only adds engineering days to the
+    toy's one segment, so the finish (2027, held first) leaves room for none beyond what the
+    execution ramp allows. Twelve on all Groningen segments would make 5.3 million scope
+    variants: refused, naming them, before anything is built."""
+    from capplan.core.routing import MAX_VARIANTS, variant_count
+    from capplan.core.solve import MAX_ENUMERATED
+    from capplan.errors import InputError
+    from capplan.inputs.schema import validate
+
+    toy = load(INSTANCES / "toy.toml")
+    raw = {**toy.raw, "measure": _choose(MAX_ENUMERATED + 1)}
+    instance = validate(raw, "toy")
+    assert variant_count(instance) == 3 ** (MAX_ENUMERATED + 1)
+    _, solution = plan(instance, time_limit=60.0)
+    assert solution.method == "milp"
+    assert solution.values["finish"] == 2  # 2027, as without measures
+    groningen = load(INSTANCES / "groningen-2024.toml")
+    raw = {**groningen.raw, "measure": _choose(12)}
+    raw.pop("risk")
+    big = validate(raw, "groningen")
+    assert variant_count(big) == 10 * 3 ** 12 > MAX_VARIANTS
+    with pytest.raises(InputError, match="12 measures in mode choose"):
+        build(big)
