@@ -15,7 +15,9 @@ forces one (`simplex`, `ipm`) and `Backend.algorithms` counts the solves each on
 size is the matrix's nonzeros (`IPM_NONZEROS`), chosen by measurement (bench/scale.py): on
 the synthetic copies of Groningen the first least-waiting LP took 2.4 s by dual simplex
 against 1.2 s by interior point at 111k nonzeros (50 quarterly segments), and the interior
-point grows more slowly with size.
+point grows more slowly with size; but the monthly Groningen plan (107k nonzeros) took 7%
+more CPU in all with it (11.0 s against 10.1 s, the warm passes after it starting from
+another vertex), so the interior point starts above every granularity of Groningen.
 
 Time limit: every solve (`Backend.solve`: one LP or MILP, such as one probe of a milestone
 search or one lexicographic pass) may take `time_limit` seconds in the solver (HiGHS's run,
@@ -120,7 +122,7 @@ class Backend(ABC):
 
 
 ALGORITHMS = ("auto", "simplex", "ipm")
-IPM_NONZEROS = 60_000
+IPM_NONZEROS = 150_000
 """Nonzeros from which a solve from scratch runs the interior point method (`auto`)."""
 WARM_SHARE = 4
 INF_ITER = 2_000_000_000
