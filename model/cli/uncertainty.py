@@ -26,7 +26,7 @@ def sweep(
     shards: Annotated[
         list[Path] | None,
         typer.Argument(
-            metavar="[SHARDS]...",
+            metavar="SHARDS",
             help="With `merge` as INSTANCE: the shard files of one sweep (all N), merged into "
             "its result: `capplan sweep merge sweep-shard-*.json`.",
             show_default=False,
