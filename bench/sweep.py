@@ -16,13 +16,27 @@ arrays passed in, a cached basis set, dual simplex): from the previous sample wh
 same sparsity pattern, and from the last sample of the same size (rows and columns: a cache
 per model size, as a worker could keep one); both times are reported.
 
+Third part (`--throughput`): solves per second, and per worker, of the sweep with its
+default tornado (`default_tornado`) on 1 and 2 local workers and on a Dask cluster over TCP
+(a scheduler and two single-threaded workers started as separate processes on 127.0.0.1, as
+tests/uncertainty/test_cluster.py does), and the projection for 100,000 samples (the start-up
+paid once, then the measured rate; the tornado stays at 100 samples, so it is left out of the
+rate: each run's tornado solves are counted as solves, not samples).
+
 Run: python bench/sweep.py [--samples 200] [--workers 2] [--pairs 40]
+     python bench/sweep.py --throughput --samples 200 --pairs 0
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +104,65 @@ def warm_against_fresh(pairs: int) -> dict[str, tuple[int, float, float, int]]:
     return {kind: (len(f), _mean(f), _mean(w), sum(bad)) for kind, (f, w, bad) in times.items()}
 
 
+@contextmanager
+def tcp_cluster(workers: int = 2) -> Iterator[str]:
+    """A scheduler and `workers` single-threaded workers as processes on 127.0.0.1; yields
+    the scheduler's address."""
+    dask = str(Path(sys.executable).with_name("dask"))
+    folder = Path(tempfile.mkdtemp(prefix="capplan-cluster-"))
+    info = folder / "scheduler.json"
+    processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
+                                   "--no-dashboard", "--scheduler-file", str(info)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        while not info.exists() or not info.read_text().strip():
+            time.sleep(0.2)
+        processes += [subprocess.Popen([dask, "worker", "--scheduler-file", str(info),
+                                        "--nthreads", "1", "--no-dashboard"],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                      for _ in range(workers)]
+        from distributed import Client
+
+        address = json.loads(info.read_text())["address"]
+        with Client(address) as client:
+            client.wait_for_workers(workers, timeout=120)
+        yield str(address)
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def throughput(samples: int) -> None:
+    """Solves per second (and per worker; a solve is a sample or a tornado run) with the
+    default tornado: 1 and 2 local workers and the TCP cluster of two; the projection for
+    100,000 samples (and a tornado of 100: 100,000 + 100 x the risks' sides not drawn)."""
+    from capplan.uncertainty.sweep import default_tornado
+
+    loaded = load(INSTANCE)
+    print(f"\nquarterly Groningen, {samples} samples, default tornado "
+          f"({default_tornado(samples)} samples re-solved per risk side not drawn)")
+    print("| run | workers | wall s | solves | solves/s | solves/s per worker "
+          "| 100,000 samples (projected) |")
+    print("|---|---|---|---|---|---|---|")
+
+    def one(name: str, workers: int, dask: str | None) -> None:
+        started = time.perf_counter()
+        result = sweep(loaded, samples, seed=7, workers=workers, dask=dask)
+        wall = time.perf_counter() - started
+        solves = int(result.timing["samples_solved"])
+        rate = solves / max(wall - result.timing["aggregation"], 1e-9)
+        tornado = solves - samples  # the tornado's runs: about the same at 100,000 samples
+        projected = (100_000 + tornado * 100 / max(default_tornado(samples), 1)) / rate
+        print(f"| {name} | {workers} | {wall:.1f} | {solves:,} | {rate:.2f} "
+              f"| {rate / workers:.2f} | {projected / 3600:.1f} h |", flush=True)
+
+    one("this process", 1, None)
+    one("local pool", 2, None)
+    with tcp_cluster(2) as address:
+        one("Dask over TCP", 2, address)
+
+
 def _mean(values: list[float]) -> float:
     return float(np.mean(values)) if values else float("nan")
 
@@ -99,7 +172,11 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--pairs", type=int, default=40)
+    parser.add_argument("--throughput", action="store_true")
     args = parser.parse_args()
+    if args.throughput:
+        throughput(args.samples)
+        return
     rows = {w: run(args.samples, w) for w in (1, args.workers)}
     print(f"quarterly Groningen, {args.samples} samples of its risk register")
     print(f"{'workers':>8} {'wall s':>8} {'samples/s':>10} {'sampling':>9} {'model':>7} "

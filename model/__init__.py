@@ -23,6 +23,8 @@ from capplan.api import (
     reproduce,
     residents,
     sweep,
+    sweep_merge,
+    sweep_shard,
     template,
     tradeoff,
     validate,
@@ -43,3 +45,4 @@ from capplan import report as _report_wing  # noqa: F401  (the wing, not the fun
 from capplan.api import report
 
 __all__ += ["report"]
+__all__ += ["sweep_merge", "sweep_shard"]

@@ -251,13 +251,13 @@ def replan(instance: str | Path | Loaded, actuals: str | Path, as_of: str, *,
 
 def sweep(instance: str | Path | Loaded, *, samples: int = 1000, seed: int = 7,
           workers: int | None = None, robust: float | None = None,
-          tornado_samples: int = 100, dask: str | None = None, scenario: str | None = None,
-          overrides: Sequence[str] = (), solver: str = "highs",
+          tornado_samples: int | None = None, dask: str | None = None,
+          scenario: str | None = None, overrides: Sequence[str] = (), solver: str = "highs",
           progress: Progress | None = None) -> SweepResult:
     """Sample the risk register, plan every sample, and give the spread of the milestones and
-    the yearly production, each risk's weight (tornado), and with `robust` targets reached
-    in at least that share of the samples. `progress(k, total)` is called as k more of the
-    `total` plans finish."""
+    the yearly production, each risk's weight (tornado: by default on a tenth of the samples,
+    10 to 100), and with `robust` targets reached in at least that share of the samples.
+    `progress(k, total)` is called as k more of the `total` plans finish."""
     from capplan.inputs.load import check_risk_paths
     from capplan.report.documents import SweepResult
     from capplan.uncertainty.sweep import sweep as run_sweep
@@ -482,3 +482,42 @@ def report(instance: str | Path | Loaded, *, scenarios: Sequence[str] = (),
                    tornado_samples=tornado_samples, solver=solver)
              if base.instance.risk and samples > 0 else None)
     return build_annex(base, chosen, solver, risks, claims)
+
+def sweep_shard(instance: str | Path | Loaded, shard: str, *, out: str | Path | None = None,
+                samples: int = 1000, seed: int = 7, workers: int | None = None,
+                tornado_samples: int | None = None, dask: str | None = None,
+                scenario: str | None = None, overrides: Sequence[str] = (),
+                solver: str = "highs", progress: Progress | None = None) -> Path:
+    """Solve shard `K/N` of a sweep (every N-th of its tasks) and write its results to `out`
+    (default `sweep-shard-K-of-N.json`); `sweep_merge` of all N files gives exactly the
+    result of `sweep` with the same arguments. Returns the file written."""
+    from capplan.inputs.load import check_risk_paths
+    from capplan.uncertainty.shards import parse_shard, run_shard, shard_name, write_shard
+    from capplan.uncertainty.sweep import check_workers
+
+    number = parse_shard(shard)
+    loaded = load(instance, scenario, overrides)
+    check_risk_paths(loaded.raw, loaded.instance, str(loaded.path))
+    if not loaded.instance.risk:
+        raise InputError(str(loaded.path), [("risk", "the instance has no [[risk]] blocks to "
+                                                      "sample")])
+    count = check_workers(workers, dask)
+    result = run_shard(loaded, samples, seed, number, count, dask, tornado_samples, solver,
+                       progress=progress)
+    path = Path(out) if out is not None else Path(shard_name(number))
+    write_shard(result, path)
+    return path
+
+
+def sweep_merge(shards: Sequence[str | Path]) -> SweepResult:
+    """The sweep that shard files (`sweep_shard`, all N of one sweep) make together: the same
+    result as one run of `sweep`."""
+    from capplan.report.documents import SweepResult
+    from capplan.uncertainty.shards import merge
+
+    def loaded_of(header: Mapping[str, Any]) -> Loaded:
+        return load(str(header["instance"]), header["scenario"], list(header["overrides"]))
+
+    loaded, result, header = merge(loaded_of, [Path(p) for p in shards])
+    return SweepResult(loaded, result, int(header["samples"]), int(header["seed"]), 1, None,
+                       (str(header["solver"]), None))

@@ -55,6 +55,52 @@ def milestone_period(built: Built, x: np.ndarray, term: str) -> int | None:
     return int(hits[0]) if len(hits) else None
 
 
+def _lagged(starts: np.ndarray, lag: dict[int, float]) -> np.ndarray:
+    """Items leaving a stage per period: sum_k lag[k] * starts[t - k]."""
+    out = np.zeros(len(starts))
+    for k, share in lag.items():
+        if k < len(starts):
+            out[k:] += share * starts[: len(starts) - k]
+    return out
+
+
+def least_undone(built: Built) -> np.ndarray:
+    """Per period t, the fewest items that can remain undone at the end of t: every item
+    enters engineering as it is released and execution as soon as it is engineered, on the
+    quickest path open to it (a `choose` measure not taken: measures only add days), with no
+    capacity, ramp or regional limit (items).
+
+    A bound on every plan: completions are the execution lag applied to the starts, the
+    starts can run ahead of nothing that this schedule does not already start, and each lag
+    is a non-negative kernel, so starting earlier never completes fewer by any period.
+    """
+    routing, n = built.routing, built.n
+    release = np.array([p.fixed_release for p in routing.paths]).reshape(len(routing.paths), n)
+    for split in routing.splits:
+        quickest = next(target for subset, target in split.variants if not subset)
+        release[quickest] += split.release
+    done = np.zeros(n)
+    for p, path in enumerate(routing.paths):
+        ready = _lagged(release[p], path.lag["engineering"])
+        if path.is_base:
+            seg = built.instance.segment[path.segment]
+            ready = ready + built.wip_done["engineering"][path.segment]
+            ready[0] += seg.in_progress.ready
+            done += built.wip_done["execution"][path.segment]
+        done += _lagged(ready, path.lag["execution"])
+    return float(built.instance.remaining) - np.cumsum(done)
+
+
+def earliest_bound(built: Built, term: str) -> int:
+    """The first period by whose end milestone `term` could be reached with unlimited
+    capacity (`least_undone`): no plan reaches it earlier. 0 when not even that schedule
+    reaches it within the horizon (no plan does; the search finds that out itself)."""
+    allowed = remaining_allowed(built.instance, term)
+    tol = 1e-6 * max(1.0, float(built.instance.remaining))
+    hits = np.flatnonzero(least_undone(built) <= allowed + tol)
+    return int(hits[0]) if len(hits) else 0
+
+
 def add_milestone_indicator(ctx: Built, term: str) -> np.ndarray:
     """MILP: binaries b[t] = "milestone reached by the end of t", monotone in t.
 

@@ -269,8 +269,7 @@ def segment_rows(plan: Plan) -> list[dict[str, Any]]:
     if a is None:
         return []
     rows: list[dict[str, Any]] = []
-    for segment in dict.fromkeys(a.segments):
-        mine = [p for p, name in enumerate(a.segments) if name == segment]
+    for segment, mine in paths_by_segment(a.segments).items():
         region = a.regions[mine[0]]
         eng = compensated_sum(a.flows["eng_done"][mine])
         exe = compensated_sum(a.flows["exec_done"][mine])
@@ -278,6 +277,26 @@ def segment_rows(plan: Plan) -> list[dict[str, Any]]:
                      "engineering": float(e), "execution": float(x)}
                     for label, e, x in zip(a.labels, eng, exe, strict=True))
     return rows
+
+
+def paths_by_segment(segments: list[str]) -> dict[str, list[int]]:
+    """Per segment name (in the order of its first path), the indices of its paths: one pass
+    over the paths."""
+    out: dict[str, list[int]] = {}
+    for p, name in enumerate(segments):
+        out.setdefault(name, []).append(p)
+    return out
+
+
+def segment_stage_arrays(built: Built, x: np.ndarray) -> dict[str, np.ndarray]:
+    """Per segment name, a (4, periods) array of items over all its paths: entering
+    engineering, leaving it, entering execution, completed (what `segment_flow_arrays` gives
+    from the flow table, read from the arrays)."""
+    flows = flow_arrays(built, x)
+    columns = ("eng_start", "eng_done", "exec_start", "exec_done")
+    names, _, _ = _path_names(built)
+    return {segment: np.vstack([flows[c][mine].sum(axis=0) for c in columns])
+            for segment, mine in paths_by_segment(names).items()}
 
 
 def milestone_periods(

@@ -19,10 +19,12 @@ from __future__ import annotations
 import fnmatch
 import itertools
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
 
+from capplan.errors import InputError
 from capplan.inputs.calendar import (
     Calendar,
     days_to_periods,
@@ -89,13 +91,31 @@ class Routing:
     affected: dict[str, float]
     lags: dict[str, Lags]
 
+    @cached_property
+    def _by_segment(self) -> dict[int, list[int]]:
+        """Per segment, the indices of its paths in order (one pass over the paths)."""
+        out: dict[int, list[int]] = {}
+        for i, p in enumerate(self.paths):
+            out.setdefault(p.segment, []).append(i)
+        return out
+
+    @cached_property
+    def _base(self) -> dict[int, int]:
+        """Per segment, the index of its base path."""
+        return {p.segment: i for i, p in enumerate(self.paths) if p.is_base}
+
     def paths_of(self, segment: int) -> list[int]:
         """Indices of the paths of a segment (base path first)."""
-        return [i for i, p in enumerate(self.paths) if p.segment == segment]
+        return list(self._by_segment.get(segment, []))
 
     def base_path(self, segment: int) -> int:
         """Index of a segment's base path (carries the work in progress)."""
-        return next(i for i, p in enumerate(self.paths) if p.segment == segment and p.is_base)
+        return self._base[segment]
+
+    @cached_property
+    def path_segment(self) -> np.ndarray:
+        """Per path, the index of its segment."""
+        return np.array([p.segment for p in self.paths], dtype=np.int64)
 
 
 def new_releases(seg: Segment, calendar: Calendar) -> np.ndarray:
@@ -123,8 +143,39 @@ def applies(measure: Measure, seg: Segment) -> bool:
     return any(fnmatch.fnmatchcase(seg.name, pattern) for pattern in measure.segments)
 
 
+MAX_VARIANTS = 50_000
+"""Most scope variants (a class of a segment and a subset of its `choose` measures) a model
+may hold: each is a column and a row per measure, and each subset a path of its own. Seven
+`choose` measures on all ten Groningen segments make 21,870 (3^7 per segment); twelve would
+make 5.3 million, and are refused."""
+
+
+def variant_count(instance: Instance) -> int:
+    """The scope variants `route` would make, counted without making them: per segment, the
+    product over the measures that apply of its classes (taken or not, by share) times, for a
+    taken `choose` measure, its two variants (included or not)."""
+    total = 0
+    for seg in instance.segment:
+        count = 1
+        for m in instance.measure:
+            if m.mode == "out" or not applies(m, seg):
+                continue
+            count *= int(m.share < 1) + int(m.share > 0) * (2 if m.mode == "choose" else 1)
+        total += count
+    return total
+
+
 def route(instance: Instance) -> Routing:
-    """Split every segment into classes by measure and map the classes onto paths."""
+    """Split every segment into classes by measure and map the classes onto paths. An
+    InputError when the `choose` measures would make more than MAX_VARIANTS variants."""
+    variants = variant_count(instance)
+    if variants > MAX_VARIANTS:
+        choose = [m.id for m in instance.measure if m.mode == "choose"]
+        raise InputError("measure", [(
+            "mode", f"{len(choose)} measures in mode choose ({', '.join(choose)}) make "
+            f"{variants:,} scope variants over the segments they apply to, more than "
+            f"{MAX_VARIANTS:,}: decide some (mode in or out), or let fewer apply together to "
+            "the same segments")])
     paths: list[Path] = []
     splits: list[ChoiceSplit] = []
     affected = {m.id: 0.0 for m in instance.measure}

@@ -38,6 +38,7 @@ from capplan.core.build import build
 from capplan.core.context import Built
 from capplan.core.milestones import (
     done_by_bounds,
+    earliest_bound,
     is_milestone,
     milestone_period,
     remaining_allowed,
@@ -45,7 +46,13 @@ from capplan.core.milestones import (
 from capplan.core.objectives import linear_cost, term_value
 from capplan.inputs.schema import Instance, expand_terms
 
-MAX_ENUMERATED = 6
+MAX_ENUMERATED = 4
+"""Most `choose` measures whose combinations (2^n) `auto` enumerates; beyond, the single MILP
+decides them, each of its solves within the plan's time limit. Measured on Groningen with
+share-0.5 measures on all segments: six measures make 64 combinations, each a plan of a model
+of 120k columns (enumeration had not finished after 5 minutes), and the MILP's first solve
+stopped at a 60 s limit; four make 16 of 32k columns. More than `routing.MAX_VARIANTS` scope
+variants are refused before anything is built."""
 NUMERIC_SLACK = 1e-7
 REPORTED = ("finish", "p95", "p50")
 """Milestones every plan reports, in the order they are held when they are not terms."""
@@ -72,6 +79,9 @@ class Solution:
     solver_seconds: float = 0.0
     seconds: float = 0.0
     solves: int = 0
+    algorithm: str = ""
+    """The algorithms that ran the solves, with their counts (`interior point 1, dual simplex
+    12, primal simplex 3`)."""
 
 
 class _Stopped(Exception):
@@ -95,6 +105,7 @@ def plan(
     settle: bool = True,
     within: int | None = None,
     reference: np.ndarray | None = None,
+    algorithm: str = "auto",
 ) -> tuple[Built, Solution]:
     """Build and solve an instance lexicographically over its objective terms.
 
@@ -113,6 +124,9 @@ def plan(
     reference: per segment and period, the completions of the plan this one starts from (a
     what-if's plan without the change, a re-plan's baseline): among the plans equally good on
     every term, the one closest to it is chosen (see `_canonical`).
+    algorithm: how HiGHS solves from scratch (`auto`: interior point for large models, else
+    dual simplex; `simplex`; `ipm`); warm re-solves always use the simplex. The printed plan
+    is the same whichever (`_canonical`); `Solution.algorithm` says which ran.
     """
     started = time.perf_counter()
     terms = expand_terms(terms or instance.objective.terms)
@@ -128,7 +142,7 @@ def plan(
                       reference=reference)
     else:
         built = build(instance, reference=reference)
-    backend = open_backend(solver, built.lp, time_limit)
+    backend = open_backend(solver, built.lp, time_limit, algorithm)
     for cols, vals, lower, upper in extra_rows(built) if extra_rows else []:
         backend.add_row(cols, vals, lower, upper)
     try:
@@ -145,6 +159,8 @@ def plan(
     solution.load_seconds = backend.load_seconds
     solution.solver_seconds = backend.solver_seconds
     solution.solves = backend.solves
+    solution.algorithm = ", ".join(f"{name} {count}" for name, count in
+                                   backend.algorithms.items())
     solution.seconds = time.perf_counter() - started
     return built, solution
 
@@ -248,10 +264,12 @@ def _earliest(
         high, best = last, at_last
     # Gallop down from the bracket (the optimum is usually a few periods before it), then
     # bisect: `high` is always reachable (`best` its plan), `low` the earliest period not yet
-    # excluded.
-    low, step = 0, 1
-    while high > 0:
-        probe = max(high - step, 0)
+    # excluded, from the start the bound with unlimited capacity (`earliest_bound`): when
+    # the bracket attains it, as Groningen's finish does (set by the releases and lead
+    # times), no probe is solved.
+    low, step = earliest_bound(built, term), 1
+    while high > low:
+        probe = max(high - step, low)
         if (at := reached(probe)) is None:
             low = probe + 1
             break

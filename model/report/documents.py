@@ -80,6 +80,7 @@ def plan_document(
             "method": solution.method, "seconds": round(solution.solver_seconds, 4),
             "build_seconds": round(solution.build_seconds + solution.load_seconds, 4),
             "total_seconds": round(solution.seconds, 4), "solves": solution.solves,
+            "algorithm": solution.algorithm,
         },
         "input_sha256": loaded.sha256,
         "capplan_version": __version__,

@@ -137,8 +137,9 @@ def integer_tables(loaded: Loaded, plan: Plan) -> dict[str, pd.DataFrame]:
 
 
 def _solver_line(console: Console, solution: Solution) -> None:
+    how = f" ({solution.algorithm})" if solution.algorithm else ""
     console.print(
-        f"Solver: {solution.solver} ({solution.method}), {solution.solves} solves, "
+        f"Solver: {solution.solver} ({solution.method}), {solution.solves} solves{how}, "
         f"{solution.solver_seconds:.3f} s in the solver, "
         f"{solution.build_seconds + solution.load_seconds:.3f} s building, "
         f"{solution.seconds:.3f} s in all", style="dim")

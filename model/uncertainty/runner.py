@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
+from capplan.errors import InputError
 from capplan.uncertainty.samples import Forced, SweepContext, check_samples, solve_samples
 
 
@@ -84,9 +85,11 @@ def _run_dask(context: SweepContext, tasks: list[Task], workers: int, address: s
                                processes=True, dashboard_address=None)
         client = Client(cluster)
     else:
-        client = Client(address)
+        client = Client(address, security=security(address))
     try:
         shared = client.scatter(context, broadcast=True)
+        # One future per task: a task whose worker is lost is run again by the scheduler
+        # on another, and its result is taken once, at its position.
         futures = [client.submit(run_task, shared, t, pure=False) for t in tasks]
         position = {f.key: k for k, f in enumerate(futures)}
         out: list[list[Any]] = [[] for _ in tasks]
@@ -99,3 +102,25 @@ def _run_dask(context: SweepContext, tasks: list[Task], workers: int, address: s
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def security(address: str) -> Any:
+    """The Dask client's security for a scheduler address: for `tls://`, the certificates of
+    Dask's configuration (`distributed.comm.tls.ca-file`, `.client.cert`, `.client.key`; or
+    the environment variables DASK_DISTRIBUTED__COMM__TLS__CA_FILE,
+    DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT and DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY),
+    encryption required; an InputError on `--dask` when they are not set. None (plain TCP)
+    otherwise."""
+    if not address.startswith("tls://"):
+        return None
+    import dask.config
+    from distributed.security import Security
+
+    missing = [key for key in ("ca-file", "client.cert") if
+               not dask.config.get(f"distributed.comm.tls.{key}", None)]
+    if missing:
+        raise InputError("--dask", [(address, "tls:// needs the certificates in Dask's "
+                                              "configuration: " + ", ".join(
+                                                  f"distributed.comm.tls.{k}" for k in missing)
+                                     + " (see docs/scale.md)")])
+    return Security(require_encryption=True)

@@ -18,7 +18,7 @@ import numpy as np
 from capplan.core.backends import Status
 from capplan.core.context import Built
 from capplan.core.milestones import is_milestone, items_needed
-from capplan.core.results import flow_table, segment_flow_arrays
+from capplan.core.results import segment_stage_arrays
 from capplan.core.routing import Lags
 from capplan.core.solve import Solution
 from capplan.core.solve import plan as solve_plan
@@ -104,7 +104,7 @@ def _solve_one(context: SweepContext, index: int, forced: Forced) -> SampleResul
         result = SampleResult(index, forced, sample.occurs, sample.values, "optimal", finish,
                               _reached(instance, cumulative, "p95"), cumulative, instance.scope)
         if context.flows:
-            flows = segment_flow_arrays(flow_table(built, solution.x), built.calendar.n)
+            flows = segment_stage_arrays(built, solution.x)
             result.segment_flows = {k: np.pad(v, ((0, 0), (0, n - v.shape[1])))
                                     for k, v in flows.items()}
             result.lags = built.routing.lags

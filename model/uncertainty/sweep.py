@@ -9,6 +9,8 @@ targets robust to the risks, checked on every sample.
 
 from __future__ import annotations
 
+import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,10 +23,12 @@ from capplan.core.backends import Status
 from capplan.core.milestones import items_needed
 from capplan.core.results import read_plan
 from capplan.core.solve import plan as solve_plan
+from capplan.errors import InputError
 from capplan.inputs.calendar import Calendar
 from capplan.inputs.load import Loaded
 from capplan.inputs.schema import Instance
-from capplan.uncertainty.runner import batches, run_tasks
+from capplan.uncertainty.risk import draw
+from capplan.uncertainty.runner import Task, batches, run_tasks
 from capplan.uncertainty.samples import SampleResult, SweepContext, context_of, expected_by
 from capplan.uncertainty.summary import (
     fan_table,
@@ -57,46 +61,143 @@ class Sweep:
     timing: dict[str, float] = field(default_factory=dict)
 
 
-def sweep(loaded: Loaded, samples: int, seed: int, workers: int = 1, dask: str | None = None,
-          robust: float | None = None, tornado_samples: int = 100, solver: str = "highs",
-          batch: int = 10, progress: Callable[[int, int], None] | None = None) -> Sweep:
-    """Sample the risks `samples` times, solve each, and summarise (see the module docstring).
-    The tornado re-solves the first `tornado_samples` samples with each risk forced off and on;
-    `robust` (a share such as 0.8) adds yearly targets reached in at least that share.
-    `progress(k, total)`: k more of the `total` plans known so far are solved (the robust
-    check adds a round of `samples` plans at a time)."""
-    started = time.perf_counter()
-    instance = loaded.instance
-    built, solution = solve_plan(instance, solver=solver)
-    context = context_of(loaded, seed, solver, expected_by(solution, built.calendar))
-    if solution.status != Status.OPTIMAL:
-        deterministic = np.full(built.calendar.n, np.nan)
-        det_milestones: dict[str, str | None] = {}
-    else:
-        det_plan = read_plan(built, solution)
-        deterministic = det_plan.periods["cumulative"].to_numpy(dtype=float)
-        det_milestones = det_plan.milestones
-    calendar = built.calendar
-    indices = list(range(samples))
-    tasks = batches(indices, batch)
+TASKS_FOR_100K = 2_000
+"""About this many tasks for 100,000 samples and more (`batch_size`)."""
+
+
+def batch_size(samples: int) -> int:
+    """Samples per task: 10 up to 20,000 samples (tasks enough to balance a few workers),
+    then growing so that a sweep makes about 2,000 tasks (50 samples a task at 100,000, a few
+    seconds of work each), at most 100."""
+    return min(100, max(10, math.ceil(samples / TASKS_FOR_100K)))
+
+
+def machine_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
+def check_workers(workers: int | None, dask: str | None) -> int:
+    """The processes to solve with: `workers`, or the machine's cores when None. An
+    InputError on `--workers` when more processes are asked for than this machine has cores
+    and they would run here (a local pool, or Dask's `local` cluster; a remote cluster's
+    workers are its own)."""
+    cores = machine_cores()
+    count = cores if workers is None else workers
+    if count < 1:
+        raise InputError("--workers", [(str(count), "must be at least 1")])
+    if count > cores and (dask is None or dask == "local"):
+        raise InputError("--workers", [(str(count), f"more than this machine's {cores} "
+                                                    f"cores; at most {cores}, or a Dask "
+                                                    "cluster (--dask ADDRESS) for more")])
+    return count
+
+
+def default_tornado(samples: int) -> int:
+    """The tornado's samples when none are asked for: a tenth of the samples, at least 10 and
+    at most 100 (100 samples -> 10, 1,000 or more -> 100), so that the tornado costs about
+    half the samples' solves or less (each risk adds one solve per tornado sample: the other
+    side is the sample as drawn)."""
+    return min(samples, max(10, min(100, samples // 10)))
+
+
+def sweep_tasks(context: SweepContext, samples: int, tornado_samples: int,
+                batch: int) -> list[Task]:
+    """The tasks of a sweep, in a fixed order: the samples, then per risk (likelihood above 0)
+    the first `tornado_samples` samples with the risk forced off, then forced on, each only
+    where the sample as drawn has it the other way (where it matches, the sample as drawn is
+    that run: the same draws, the same instance)."""
+    tasks = batches(list(range(samples)), batch)
     count = min(tornado_samples, samples)
+    draws = [draw(context.risks, context.seed, i) for i in range(count)]
     for k in range(len(context.risks) if count else 0):
         if context.risks[k].likelihood == 0:  # never occurs, may not even apply: left out
             continue
         for on in (False, True):
-            tasks += batches(list(range(count)), batch, forced=((k, on),))
+            todo = [i for i in range(count) if draws[i].occurs[k] != on]
+            tasks += batches(todo, batch, forced=((k, on),))
+    return tasks
+
+
+def tornado_runs(context: SweepContext, results: list[SampleResult], samples: int,
+                 tornado_samples: int) -> dict[tuple[int, bool], list[SampleResult]]:
+    """Per (risk, on), the first `tornado_samples` samples' results with the risk forced: the
+    forced runs, and the samples as drawn where they already have the risk that way."""
+    count = min(tornado_samples, samples)
+    forced: dict[tuple[int, bool], dict[int, SampleResult]] = {}
+    for r in results[samples:]:
+        forced.setdefault(r.forced[0], {})[r.index] = r
+    out: dict[tuple[int, bool], list[SampleResult]] = {}
+    for k, risk in enumerate(context.risks if count else []):
+        if risk.likelihood == 0:
+            continue
+        for on in (False, True):
+            runs = forced.get((k, on), {})
+            out[(k, on)] = [runs.get(i, results[i]) for i in range(count)]
+    return out
+
+
+def sweep(loaded: Loaded, samples: int, seed: int, workers: int | None = 1, dask: str | None = None,
+          robust: float | None = None, tornado_samples: int | None = None,
+          solver: str = "highs", batch: int | None = None,
+          progress: Callable[[int, int], None] | None = None) -> Sweep:
+    """Sample the risks `samples` times, solve each, and summarise (see the module docstring).
+    The tornado re-solves the first `tornado_samples` samples (None: `default_tornado`) with
+    each risk forced off and on (`sweep_tasks`); `robust` (a share such as 0.8) adds yearly
+    targets reached in at least that share. `batch`: samples per task (None: `batch_size`).
+    `progress(k, total)`: k more of the `total` plans known so far are solved; it is called
+    once with k = 0 before any is, so the total is known up front (the robust check adds a
+    round of `samples` plans at a time)."""
+    started = time.perf_counter()
+    workers = check_workers(workers, dask)
+    context, built_calendar, deterministic, det_milestones = prepare(loaded, seed, solver)
+    tornado = default_tornado(samples) if tornado_samples is None else tornado_samples
+    tasks = sweep_tasks(context, samples, tornado, batch or batch_size(samples))
     total = [sum(len(task.indices) for task in tasks)]
 
     def tick(k: int) -> None:
         if progress is not None:
             progress(k, total[0])
 
+    tick(0)
     results = run_tasks(context, tasks, workers, dask, tick)
     solved = time.perf_counter()
+    out = summarise(loaded, context, built_calendar, deterministic, det_milestones, results,
+                    samples, tornado)
+    aggregated = time.perf_counter()
+    if robust is not None:
+        def another_round(k: int) -> None:
+            total[0] += k
+
+        _robust(out, robust, loaded.instance.history.total, loaded.instance, workers, dask,
+                batch or batch_size(samples), tick, another_round)
+    out.timing.update(samples_wall=solved - started, aggregation=aggregated - solved,
+                      robust_wall=time.perf_counter() - aggregated)
+    return out
+
+
+def prepare(loaded: Loaded, seed: int, solver: str
+            ) -> tuple[SweepContext, Calendar, np.ndarray, dict[str, str | None]]:
+    """The deterministic plan (its milestones say where samples look first, `expected_by`)
+    and the context every task receives; the plan's cumulative curve and milestones."""
+    built, solution = solve_plan(loaded.instance, solver=solver)
+    context = context_of(loaded, seed, solver, expected_by(solution, built.calendar))
+    if solution.status != Status.OPTIMAL:
+        return context, built.calendar, np.full(built.calendar.n, np.nan), {}
+    det_plan = read_plan(built, solution)
+    cumulative = det_plan.periods["cumulative"].to_numpy(dtype=float)
+    return context, built.calendar, cumulative, det_plan.milestones
+
+
+def summarise(loaded: Loaded, context: SweepContext, calendar: Calendar,
+              deterministic: np.ndarray, det_milestones: dict[str, str | None],
+              results: list[SampleResult], samples: int, tornado: int) -> Sweep:
+    """The summaries of a sweep from its tasks' results in task order (`sweep_tasks`)."""
+    instance = loaded.instance
     main = results[:samples]
-    forced: dict[tuple[int, bool], list[SampleResult]] = {}
-    for r in results[samples:]:
-        forced.setdefault(r.forced[0], []).append(r)
     history = instance.history.total
     out = Sweep(
         context, calendar, main, deterministic, det_milestones,
@@ -104,19 +205,12 @@ def sweep(loaded: Loaded, samples: int, seed: int, workers: int = 1, dask: str |
         yearly_table(main, calendar, history, deterministic),
         fan_table(main, calendar, deterministic),
         samples_table(main, context.risks, calendar),
-        tornado_table(context.risks, forced, calendar),
+        tornado_table(context.risks, tornado_runs(context, results, samples, tornado),
+                      calendar),
     )
-    aggregated = time.perf_counter()
-    if robust is not None:
-        def another_round(k: int) -> None:
-            total[0] += k
-
-        _robust(out, robust, history, instance, workers, dask, batch, tick, another_round)
     phases = ("sampling", "model", "solve", "read", "whole_horizon")
     out.timing = {p: sum(r.timing.get(p, 0.0) for r in results) for p in phases}
-    out.timing.update(samples_wall=solved - started, aggregation=aggregated - solved,
-                      robust_wall=time.perf_counter() - aggregated,
-                      samples_solved=float(len(results)))
+    out.timing.update(samples_solved=float(len(results)))
     return out
 
 

@@ -1,0 +1,82 @@
+"""The algorithm HiGHS solves with from scratch (interior point with crossover, or dual
+simplex) changes no printed number: the canonical plan (solve.py `_canonical`) is one defined
+plan among the optima, so milestones and yearly targets are the same whichever vertex a
+method lands on; and the choice made is recorded on the solution."""
+
+from __future__ import annotations
+
+import pytest
+
+from builders import INSTANCES
+from capplan.core.backends import IPM_NONZEROS, HighsBackend, SolverUnavailable
+from capplan.core.results import read_plan, trajectory_records
+from capplan.core.solve import plan
+from capplan.inputs.load import load
+
+SCENARIOS = [None, "mjvp", "pessimistic", "scope-17500", "m29-in", "m29-choose",
+             "deadline-2028"]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_interior_point_and_simplex_same_canonical_plan(scenario: str | None) -> None:
+    """Groningen and each shipped scenario: the same milestones, the same yearly targets
+    (trajectory records) and the same status by interior point as by dual simplex; each
+    solution says the interior point ran its solves from scratch."""
+    instance = load(INSTANCES / "groningen-2024.toml", scenario).instance
+    out = {}
+    for algorithm in ("ipm", "simplex"):
+        built, solution = plan(instance, algorithm=algorithm)
+        result = read_plan(built, solution)
+        out[algorithm] = (solution.status, result.milestones, trajectory_records(result),
+                          result.scope)
+        ran = solution.algorithm
+        assert ("interior point" in ran) == (algorithm == "ipm"), ran
+    assert out["ipm"] == out["simplex"]
+
+
+def test_auto_chooses_by_size() -> None:
+    """`auto` runs the simplex on Groningen (22k nonzeros, below IPM_NONZEROS) and names the
+    algorithms with their counts, which add up to the solves."""
+    instance = load(INSTANCES / "groningen-2024.toml").instance
+    built, solution = plan(instance)
+    assert len(built.lp.values) < IPM_NONZEROS
+    assert "interior point" not in solution.algorithm
+    counts = [int(part.rsplit(" ", 1)[1]) for part in solution.algorithm.split(", ")]
+    assert sum(counts) == solution.solves
+
+
+def test_unknown_algorithm_refused() -> None:
+    instance = load(INSTANCES / "toy.toml").instance
+    with pytest.raises(SolverUnavailable, match="unknown algorithm"):
+        plan(instance, algorithm="barrier")
+
+
+def test_time_limit_is_each_solves_own() -> None:
+    """HiGHS's run clock goes on over every solve of a model; each solve's limit is set from
+    where the clock stands when that solve begins, so a plan of many solves gives each the
+    whole `time_limit` (here 7 s from its own start, for a solve from scratch and warm
+    ones), and the runs within one solve share it."""
+    from capplan.core.backends import open_backend
+    from capplan.core.build import build
+    from capplan.core.objectives import linear_cost
+
+    built = build(load(INSTANCES / "groningen-2024.toml").instance)
+    backend = open_backend("highs", built.lp, time_limit=7.0)
+    assert isinstance(backend, HighsBackend)
+    backend.set_cost(linear_cost(built, "waiting"))
+    for fresh in (True, False, False):
+        before = backend.h.getRunTime()
+        backend.solve(fresh=fresh)
+        assert backend.deadline == pytest.approx(before + 7.0, abs=0.05)
+        assert backend.h.getOptionValue("time_limit")[1] == backend.deadline
+    assert backend.h.getRunTime() > 0
+
+
+def test_time_limit_stops_a_plan() -> None:
+    """A limit no solve can keep (a microsecond) ends the plan with status time_limit, not a
+    crash and not a plan."""
+    from capplan.core.backends import Status
+
+    instance = load(INSTANCES / "groningen-2024.toml").instance
+    _, solution = plan(instance, time_limit=1e-6)
+    assert solution.status == Status.TIME_LIMIT and solution.x is None
