@@ -79,13 +79,15 @@ def validate(instance: str | Path | Loaded, *, scenario: str | None = None,
     """Check an instance (schema, totals, references, risk paths) and build its model without
     solving it."""
     from capplan.core.build import build
+    from capplan.core.routing import time_step_note
     from capplan.inputs.load import check_risk_paths
     from capplan.report.documents import Validation
 
     loaded = load(instance, scenario, overrides)
     check_risk_paths(loaded.raw, loaded.instance, str(loaded.path))
     built = build(loaded.instance)
-    return Validation(loaded, built.lp.num_col, built.lp.num_row)
+    note = time_step_note(loaded.instance, built.routing)
+    return Validation(loaded, built.lp.num_col, built.lp.num_row, notes=(note,) if note else ())
 
 
 def plan(instance: str | Path | Loaded, *, scenario: str | None = None,

@@ -92,6 +92,8 @@ def plan(
             result.infeasibility,
             lang and lang.value,
         )
+        for note in result.notes:
+            out_console.print(f"Note: {note}", markup=False)
     record(result, ledger, no_ledger)
     if result.status == "infeasible" and strict:
         raise typer.Exit(3)
@@ -109,6 +111,8 @@ def validate(instance: InstanceArg, scenario: ScenarioOpt = None, set_: SetOpt =
 
     result = capplan.validate(instance, scenario=scenario, overrides=set_ or ())
     summary(out_console, result.loaded, result.columns, result.rows)
+    for note in result.notes:
+        out_console.print(f"  note: {note}", markup=False)
 
 
 def template(

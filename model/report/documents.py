@@ -17,7 +17,7 @@ import numpy as np
 
 from capplan.core.backends import Status
 from capplan.core.results import Plan, segment_flow_records, trajectory_records, trajectory_rows
-from capplan.core.routing import STAGES
+from capplan.core.routing import STAGES, time_step_note
 from capplan.core.solve import Solution
 from capplan.inputs.load import Loaded
 from capplan.questions.infeasibility import Infeasibility
@@ -149,8 +149,16 @@ class PlanResult:
         """The solver's name and version, for the ledger."""
         return self.solution.solver, self.solution.solver_version
 
+    @property
+    def notes(self) -> list[str]:
+        """What the reader should know about the plan's resolution: by year, how coarse the
+        step is (core.routing.time_step_note); none by quarter or month."""
+        note = time_step_note(self.loaded.instance, self.built.routing)
+        return [note] if note else []
+
     def to_dict(self) -> dict[str, Any]:
-        return plan_document(self.loaded, self.solution, self.plan, self.infeasibility)
+        return {**plan_document(self.loaded, self.solution, self.plan, self.infeasibility),
+                "notes": self.notes}
 
     def tables(self) -> dict[str, pd.DataFrame]:
         if self.solution.status != Status.OPTIMAL:
@@ -645,6 +653,8 @@ class Validation:
     columns: int
     rows: int
     solver: tuple[str | None, str | None] = (None, None)
+    notes: tuple[str, ...] = ()
+    """What the reader should know about the model's resolution (a coarse time step)."""
 
     def to_dict(self) -> dict[str, Any]:
         inst = self.loaded.instance
@@ -653,7 +663,7 @@ class Validation:
                 "scenario": self.loaded.scenario, "overrides": self.loaded.overrides,
                 "segments": len(inst.segment), "measures": len(inst.measure),
                 "scope": inst.scope, "columns": self.columns, "rows": self.rows,
-                "input_sha256": self.loaded.sha256}
+                "notes": list(self.notes), "input_sha256": self.loaded.sha256}
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {}
