@@ -104,7 +104,7 @@ def replan(
 
 runs_app = typer.Typer(
     no_args_is_help=True,
-    help="The run ledger: list, show, diff, reproduce and verify recorded runs.",
+    help="The run ledger: list, show, diff, reproduce, verify and anchor recorded runs.",
 )
 
 
@@ -165,14 +165,52 @@ def runs_reproduce(run_id: RunIdArg, ledger: LedgerOpt = None) -> None:
 
 
 @runs_app.command("verify")
-def runs_verify(ledger: LedgerOpt = None) -> None:
-    """Recompute the hash chain; exit 1 and name the first broken record if any."""
-    from capplan.api import verify
+def runs_verify(
+    ledger: LedgerOpt = None,
+    head: Annotated[
+        list[str] | None,
+        typer.Option(metavar="ID:HASH", help="A head printed by `runs anchor` earlier (kept "
+                     "or published apart from the ledger) that must still be in the chain; "
+                     "repeatable."),
+    ] = None,
+) -> None:
+    """Recompute the hash chain and check it against its anchor (and --head); print the head;
+    exit 1 and name the first broken record if any."""
+    from capplan.api import verification
+    from capplan.cli.output import say
+    from capplan.errors import InputError
+
+    heads = []
+    for given in head or []:
+        run_id, sep, digest = given.partition(":")
+        if not sep or not run_id.strip().isdigit() or len(digest.strip()) != 64:
+            raise InputError("--head", [(given, "expected ID:HASH (the 64 hex digits "
+                                               "`runs anchor` prints)")])
+        heads.append((int(run_id), digest.strip().lower()))
+    path, found = verification(ledger, heads)
+    if found.broken is None:
+        anchored = (f"anchored up to record {found.anchored}"
+                    + (" with an HMAC" if found.keyed else "")
+                    if found.anchored else "nothing to anchor")
+        unanchored = (f"; records {found.anchored + 1}..{found.head_id} are not anchored yet"
+                      if found.head_id and found.anchored < found.head_id else "")
+        say([f"{path}: {found.checked} records, chain intact; {anchored}{unanchored}",
+             f"head: {found.head_id or 0}:{found.head_hash}"])
+        return
+    say([f"{path}: record {found.broken} is broken: {found.why}",
+         f"head: {found.head_id or 0}:{found.head_hash}"])
+    raise typer.Exit(1)
+
+
+@runs_app.command("anchor")
+def runs_anchor(ledger: LedgerOpt = None) -> None:
+    """Print the chain's head as ID:HASH: publish or sign it apart from the ledger, and check
+    it later with `runs verify --head ID:HASH` (a rewritten ledger no longer holds it)."""
+    from capplan.api import verification
     from capplan.cli.output import say
 
-    path, checked, broken, why = verify(ledger)
-    if broken is None:
-        say([f"{path}: {checked} records, chain intact"])
-        return
-    say([f"{path}: record {broken} is broken: {why}"])
-    raise typer.Exit(1)
+    path, found = verification(ledger)
+    if found.broken is not None:
+        say([f"{path}: record {found.broken} is broken: {found.why}"])
+        raise typer.Exit(1)
+    say([f"{found.head_id or 0}:{found.head_hash}"])

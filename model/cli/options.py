@@ -92,3 +92,11 @@ LedgerOpt = Annotated[
 ]
 NoLedgerOpt = Annotated[bool, typer.Option("--no-ledger", help="Do not record this run.")]
 RunIdArg = Annotated[int, typer.Argument(help="Run id.")]
+AllowLargeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-large",
+        help="Build a model larger than the size budget (about 1 million columns, 10 million "
+        "nonzeros, 10 measures in mode choose; see docs/input-limits.md).",
+    ),
+]
