@@ -471,3 +471,19 @@ def verification(ledger: str | Path | None = None,
 
     path = existing(ledger_path(Path(ledger) if ledger is not None else None))
     return path, check(path, tuple(heads))
+
+
+def recorded_input(run_id: int, ledger: str | Path | None = None) -> dict[str, Any]:
+    """What a recorded run was given: its command line, the instance's file name, bytes and
+    sha256, and its recorded JSON document (for replaying any command)."""
+    import json
+
+    from capplan.cycle.ledger import ledger_path
+    from capplan.cycle.runs import get_run
+
+    found = get_run(ledger_path(Path(ledger) if ledger is not None else None), run_id)
+    return {"command": json.loads(str(found["command"])),
+            "instance_path": str(found["instance_path"]),
+            "instance_content": bytes(found["instance_content"]),
+            "instance_sha256": str(found["instance_sha256"]),
+            "document": json.loads(str(found["document"]))}

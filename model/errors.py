@@ -102,12 +102,14 @@ def read_input(path: Path) -> bytes:
                          ) from None
 
 
-def check_unzipped_size(path: Path, limit: int = MAX_UNZIPPED) -> None:
-    """InputError when a workbook is not a zip archive or would inflate beyond `limit` bytes:
+def check_unzipped_size(path: Path, limit: int | None = None) -> None:
+    """InputError when a workbook is not a zip archive or would inflate beyond `limit` bytes
+    (default MAX_UNZIPPED):
     the sizes its directory declares are added up, and each member is inflated at most up to
     the rest of the budget, so that a member lying about its size is caught too. Cheap: nothing
     is kept."""
     source = str(path)
+    limit = MAX_UNZIPPED if limit is None else limit
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()

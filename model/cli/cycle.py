@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -144,24 +144,105 @@ def runs_diff(first: RunIdArg, second: RunIdArg, ledger: LedgerOpt = None) -> No
 
 @runs_app.command("reproduce")
 def runs_reproduce(run_id: RunIdArg, ledger: LedgerOpt = None) -> None:
-    """Re-solve a recorded plan or re-plan from its recorded input (instance, and actuals and
-    baseline for a re-plan); exit 1 unless the trajectory is identical."""
+    """Run a recorded command again from its recorded input and say whether its results are
+    identical: a plan or re-plan re-solved (instance, and actuals and baseline for a
+    re-plan); any other command (compare, whatif, evaluate, sweep, residents) replayed with
+    the recorded instance bytes, its other files read again from their paths; exit 1 unless
+    identical."""
     import capplan
+    from capplan.api import recorded_input
     from capplan.cli.output import say
 
-    result = capplan.reproduce(run_id, ledger)
-    say(
-        [
-            f"run {run_id}: "
-            + (
-                "identical trajectory and milestones"
-                if result.same
-                else "the re-solved trajectory differs"
-            )
-        ]
-    )
-    if not result.same:
+    given = recorded_input(run_id, ledger)
+    name = given["command"][1] if len(given["command"]) > 1 else ""
+    if name in ("plan", "replan"):
+        result = capplan.reproduce(run_id, ledger)
+        same, differences = result.same, result.differences
+    else:
+        same, differences = _replay(given)
+    say([f"run {run_id} ({name}): " + ("identical results" if same else
+                                      "differs: " + ", ".join(differences))])
+    if not same:
         raise typer.Exit(1)
+
+
+VOLATILE = frozenset({"seconds", "build_seconds", "total_seconds", "instance", "run",
+                      "written", "recorded_at"})
+"""Keys of a document that differ between identical runs (times, the path of the copy)."""
+
+
+def _stable(doc: object) -> object:
+    """A document without its VOLATILE keys, at every depth."""
+    if isinstance(doc, dict):
+        return {k: _stable(v) for k, v in doc.items() if k not in VOLATILE}
+    if isinstance(doc, list):
+        return [_stable(v) for v in doc]
+    return doc
+
+
+def _replay(given: dict[str, Any]) -> tuple[bool, list[str]]:
+    """Run the recorded command line again in this process, on a copy of the recorded
+    instance bytes, as JSON and without recording it; compare its document with the one
+    recorded, key by key."""
+    import contextlib
+    import hashlib
+    import io
+    import json
+    import tempfile
+
+    from capplan.cli.app import app
+    from capplan.errors import InputError
+
+    command = [str(a) for a in given["command"]][1:]
+    content = bytes(given["instance_content"])
+    if hashlib.sha256(content).hexdigest() != given["instance_sha256"]:
+        return False, ["the recorded input does not match its hash"]
+    group: Any = typer.main.get_command(app)
+    sub = group.commands.get(command[0])
+    if sub is None:
+        raise InputError("runs reproduce", [(command[0], "not a command of this version")])
+    with sub.make_context(command[0], command[1:], resilient_parsing=True) as ctx:
+        instance = ctx.params.get("instance")
+    if not isinstance(instance, str) or instance not in command[1:]:
+        raise InputError("runs reproduce", [(command[0], "its instance cannot be told from "
+                                                         "the recorded command line")])
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / Path(str(given["instance_path"])).name
+        copy.write_bytes(content)
+        args = list(command)
+        args[args.index(instance, 1)] = str(copy)
+        args = [*_without_outputs(args), "--format", "json", "--no-ledger"]
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = app(args, standalone_mode=False)
+    if code not in (None, 0):
+        return False, [f"the command now exits {code}"]
+    again = _stable(json.loads(out.getvalue()))
+    recorded = _stable(given["document"])
+    if not isinstance(again, dict) or not isinstance(recorded, dict):
+        return again == recorded, ["document"]
+    differences = sorted(k for k in set(again) | set(recorded)
+                         if again.get(k) != recorded.get(k))
+    return not differences, differences
+
+
+def _without_outputs(args: list[str]) -> list[str]:
+    """The command line without --out, --format, --ledger and --no-ledger (the replay writes
+    no files and records nothing)."""
+    out: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        name = arg.split("=", 1)[0]
+        if name in ("--out", "--format", "-f", "--ledger"):
+            skip = "=" not in arg
+            continue
+        if name == "--no-ledger":
+            continue
+        out.append(arg)
+    return out
 
 
 @runs_app.command("verify")

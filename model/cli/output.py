@@ -206,7 +206,7 @@ def record(result: Result, ledger: Path | None, no_ledger: bool) -> None:
         error(f"could not record the run in {path}: {exc} (nothing was written to --out; use "
               "--ledger PATH or --no-ledger)")
         raise typer.Exit(1) from None
-    publish({"run": run_id, "ledger": str(path.resolve()), "hash": run_hash(path, run_id)})
+    publish({"id": run_id, "ledger": str(path.resolve()), "hash": run_hash(path, run_id)})
     err_console.print(f"recorded as run {run_id} in {path}", style="dim", markup=False)
 
 

@@ -107,13 +107,13 @@ def check_size(instance: Instance, source: str, allow_large: bool = False) -> Si
     if allow_large:
         return size
     problems = []
-    figures = (f"{size.periods:,} periods x {size.paths:,} paths: about {size.columns:,} "
-               f"columns and {size.nonzeros:,} nonzeros, some {size.memory_gb:.1f} GB")
     if size.columns > MAX_COLUMNS or size.nonzeros > MAX_NONZEROS:
-        problems.append(("model size", f"{figures}; the budget is {MAX_COLUMNS:,} columns and "
-                                       f"{MAX_NONZEROS:,} nonzeros (use fewer segments or "
-                                       "measures, a coarser granularity or a shorter horizon, "
-                                       "or --allow-large)"))
+        problems.append(("model size", f"about {size.columns:,} columns and {size.nonzeros:,} "
+                                       f"nonzeros ({size.periods:,} periods x {size.paths:,} "
+                                       f"paths, {size.memory_gb:.1f} GB); the budget is "
+                                       f"{MAX_COLUMNS:,} columns and {MAX_NONZEROS:,} "
+                                       "nonzeros: use fewer segments, a coarser granularity "
+                                       "or a shorter horizon, or --allow-large"))
     if size.choices > MAX_CHOICES:
         problems.append(("measure", f"{size.choices} measures in mode choose: "
                                     f"{2 ** min(size.choices, 62):,} scope choices; at most "
