@@ -40,9 +40,9 @@ MAX_NONZEROS = 10_000_000
 MAX_CHOICES = 10
 """The most measures in mode `choose` without `--allow-large` (2^10 = 1,024 scope choices)."""
 
-BYTES_PER_NONZERO = 40
+BYTES_PER_NONZERO = 60
 """Memory per nonzero while building and solving (measured: 18 million columns with some 70
-million nonzeros took 4.3 GB, about 60 bytes per nonzero; 40 is the lower end)."""
+million nonzeros took 4.3 GB, about 60 bytes per nonzero)."""
 
 PERIODS_PER_YEAR = {"year": 1, "quarter": 4, "month": 12}
 
