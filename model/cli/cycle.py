@@ -143,7 +143,7 @@ def runs_diff(first: RunIdArg, second: RunIdArg, ledger: LedgerOpt = None) -> No
 
 
 @runs_app.command("reproduce")
-def runs_reproduce(run_id: RunIdArg, ledger: LedgerOpt = None) -> None:
+def runs_reproduce(ctx: typer.Context, run_id: RunIdArg, ledger: LedgerOpt = None) -> None:
     """Run a recorded command again from its recorded input and say whether its results are
     identical: a plan or re-plan re-solved (instance, and actuals and baseline for a
     re-plan); any other command (compare, whatif, evaluate, sweep, residents) replayed with
@@ -159,7 +159,7 @@ def runs_reproduce(run_id: RunIdArg, ledger: LedgerOpt = None) -> None:
         result = capplan.reproduce(run_id, ledger)
         same, differences = result.same, result.differences
     else:
-        same, differences = _replay(given)
+        same, differences = _replay(given, ctx.find_root().command)
     say([f"run {run_id} ({name}): " + ("identical results" if same else
                                       "differs: " + ", ".join(differences))])
     if not same:
@@ -180,24 +180,22 @@ def _stable(doc: object) -> object:
     return doc
 
 
-def _replay(given: dict[str, Any]) -> tuple[bool, list[str]]:
+def _replay(given: dict[str, Any], group: Any) -> tuple[bool, list[str]]:
     """Run the recorded command line again in this process, on a copy of the recorded
-    instance bytes, as JSON and without recording it; compare its document with the one
-    recorded, key by key."""
+    instance bytes, as JSON and without recording it, through `group` (the command line's
+    root); compare its document with the one recorded, key by key."""
     import contextlib
     import hashlib
     import io
     import json
     import tempfile
 
-    from capplan.cli.app import app
     from capplan.errors import InputError
 
     command = [str(a) for a in given["command"]][1:]
     content = bytes(given["instance_content"])
     if hashlib.sha256(content).hexdigest() != given["instance_sha256"]:
         return False, ["the recorded input does not match its hash"]
-    group: Any = typer.main.get_command(app)
     sub = group.commands.get(command[0])
     if sub is None:
         raise InputError("runs reproduce", [(command[0], "not a command of this version")])
@@ -214,7 +212,7 @@ def _replay(given: dict[str, Any]) -> tuple[bool, list[str]]:
         args = [*_without_outputs(args), "--format", "json", "--no-ledger"]
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
-            code = app(args, standalone_mode=False)
+            code = group.main(args, prog_name="capplan", standalone_mode=False)
     if code not in (None, 0):
         return False, [f"the command now exits {code}"]
     again = _stable(json.loads(out.getvalue()))
