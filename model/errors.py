@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import zipfile
-import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -108,6 +106,9 @@ def check_unzipped_size(path: Path, limit: int | None = None) -> None:
     the sizes its directory declares are added up, and each member is inflated at most up to
     the rest of the budget, so that a member lying about its size is caught too. Cheap: nothing
     is kept."""
+    import zipfile
+    import zlib
+
     source = str(path)
     limit = MAX_UNZIPPED if limit is None else limit
     try:

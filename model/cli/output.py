@@ -86,10 +86,10 @@ def show_warnings() -> None:
     `warning: MESSAGE` on standard error, once each."""
     import warnings
 
-    from capplan.errors import escape, shorten
-
     def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
              file: Any = None, line: str | None = None) -> None:
+        from capplan.errors import escape, shorten
+
         console(stderr=True).print(f"warning: {escape(shorten(str(message), 400))}",
                                    markup=False)
 
