@@ -34,7 +34,7 @@ def console(stderr: bool = False) -> Console:
 def _console(stderr: bool) -> Console:
     from rich.console import Console
 
-    made = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    made = Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
     made.push_render_hook(_escaping())
     return made
 

@@ -206,6 +206,9 @@ def test_control_characters_never_reach_the_terminal(capsys: Cap, monkeypatch: P
                            "a\x1b[2Jb\rc")
     _refused(code, err)
     assert "\x1b" not in err and "\r" not in err and "\\x1b" in err
+    code, out, err = run_cli(capsys, monkeypatch, "plan", TOY, "--no-ledger", "--set",
+                             "programme.name=a:smile:[bold]b")
+    assert code == 0 and "a:smile:[bold]b" in out, err
 
 
 def test_usage_errors_start_with_error(capsys: Cap, monkeypatch: Patch) -> None:
