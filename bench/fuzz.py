@@ -8,7 +8,7 @@ worker replaced and the run goes on. A case that takes longer than the wall limi
 `timeout` and its worker is replaced too. Every other case ends in one of the classes of
 tests/fuzz/fuzz_cases.py (optimal, infeasible, valid, answered, rejected, failure).
 
-Run: python bench/fuzz.py [--cases 5000] [--seed 18] [--show 10]
+Run: python bench/fuzz.py [--cases 5000] [--seed 18] [--show 10] [--save DIR]
 Exit code 1 when any case is a failure, a signal or a timeout.
 """
 
@@ -82,6 +82,8 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--show", type=int, default=10, help="Bad cases printed in full.")
+    parser.add_argument("--save", type=Path, default=None, metavar="DIR",
+                        help="Write each bad case's files into DIR/N/ (args in DIR/N/args).")
     options = parser.parse_args()
 
     runner = Runner()
@@ -107,6 +109,13 @@ def main() -> int:
     campaign()
     runner.close()
     _summary(counts, seconds, time.perf_counter() - started)
+    for k, (outcome, case) in enumerate(bad):
+        if options.save is not None:
+            folder = options.save / str(k + 1)
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "args").write_text(" ".join(case.args) + f"\n# {outcome}\n")
+            for name, data in case.files.items():
+                (folder / name).write_bytes(data)
     for outcome, case in bad[:options.show]:
         print(f"\n{outcome.outcome} ({outcome.kind}, exit {outcome.code}, "
               f"{outcome.seconds:.1f} s): {outcome.note}")
