@@ -387,3 +387,15 @@ def test_register_synth_does_not_overwrite_a_register(capsys: Cap, monkeypatch: 
     code, _, err = run_cli(capsys, monkeypatch, "register", "synth", TOY, "--out", str(real))
     _refused(code, err)
     assert "real,houses" in real.read_text()
+
+
+def test_an_instance_without_items(capsys: Cap, monkeypatch: Patch, tmp_path: Path) -> None:
+    """Every count 0 and no history: a scope of 0 has no shares or milestones (it divided by
+    zero in the deadline's share); refused as nothing to plan."""
+    path = write_file(tmp_path, "empty.toml", Path(TOY).read_text().replace(
+        "count = 2000", "count = 0").replace('completed = { "2024" = 500 }', ""))
+    code, _, err = run_cli(capsys, monkeypatch, "plan", str(path), "--no-ledger", "--set",
+                           "programme.deadline=2030", "--set",
+                           "segment.houses.in_progress={}")
+    _refused(code, err)
+    assert "no items" in err
