@@ -46,11 +46,15 @@ Progress = Callable[[int, int], None]  # (plans just finished, plans in all)
 
 
 def load(instance: str | Path | Loaded, scenario: str | None = None,
-         overrides: Sequence[str] = (), objective: str | Sequence[str] | None = None) -> Loaded:
+         overrides: Sequence[str] = (), objective: str | Sequence[str] | None = None, *,
+         allow_large: bool = False) -> Loaded:
     """An instance read once and validated: a TOML file, a filled Excel template or a shipped
     example's name; with a `[scenarios.NAME]` block, `PATH=VALUE` overrides and objective
     terms (`"finish,waiting"` or a list) applied in that order. Given a loaded instance,
-    derives the variant in memory (its own overrides first)."""
+    derives the variant in memory (its own overrides first). A model larger than the budget
+    of docs/input-limits.md is refused unless `allow_large`."""
+    from dataclasses import replace
+
     from capplan.inputs.load import Loaded, vary
     from capplan.inputs.load import load as read
 
@@ -60,11 +64,13 @@ def load(instance: str | Path | Loaded, scenario: str | None = None,
                  if isinstance(objective, str) else list(objective))
         settings.append("objective.terms=[" + ", ".join(f'"{t}"' for t in terms) + "]")
     if isinstance(instance, Loaded):
+        if allow_large and not instance.allow_large:
+            instance = replace(instance, allow_large=True)
         if scenario is None and not settings:
             return instance
         return vary(instance, scenario if scenario is not None else instance.scenario,
                     [*instance.overrides, *settings])
-    return read(instance, scenario, settings)
+    return read(instance, scenario, settings, allow_large=allow_large)
 
 
 def examples() -> list[Example]:
@@ -75,7 +81,7 @@ def examples() -> list[Example]:
 
 
 def validate(instance: str | Path | Loaded, *, scenario: str | None = None,
-             overrides: Sequence[str] = ()) -> Validation:
+             overrides: Sequence[str] = (), allow_large: bool = False) -> Validation:
     """Check an instance (schema, totals, references, risk paths) and build its model without
     solving it."""
     from capplan.core.build import build
@@ -83,7 +89,7 @@ def validate(instance: str | Path | Loaded, *, scenario: str | None = None,
     from capplan.inputs.load import check_risk_paths
     from capplan.report.documents import Validation
 
-    loaded = load(instance, scenario, overrides)
+    loaded = load(instance, scenario, overrides, allow_large=allow_large)
     check_risk_paths(loaded.raw, loaded.instance, str(loaded.path))
     built = build(loaded.instance)
     note = time_step_note(loaded.instance, built.routing)
@@ -92,7 +98,8 @@ def validate(instance: str | Path | Loaded, *, scenario: str | None = None,
 
 def plan(instance: str | Path | Loaded, *, scenario: str | None = None,
          overrides: Sequence[str] = (), objective: str | Sequence[str] | None = None,
-         solver: str = "highs", method: str = "auto", time_limit: float = 600.0) -> PlanResult:
+         solver: str = "highs", method: str = "auto", time_limit: float = 600.0,
+         allow_large: bool = False) -> PlanResult:
     """The optimal plan: yearly targets, milestones, capacity, scope; when there is none,
     the limits that make it infeasible and the nearest feasible alternative."""
     from capplan.core.backends import Status
@@ -102,7 +109,7 @@ def plan(instance: str | Path | Loaded, *, scenario: str | None = None,
     from capplan.questions.infeasibility import explain as why_infeasible
     from capplan.report.documents import PlanResult
 
-    loaded = load(instance, scenario, overrides, objective)
+    loaded = load(instance, scenario, overrides, objective, allow_large=allow_large)
     try:
         built, solution = solve(loaded.instance, solver=solver, method=method,
                                 time_limit=time_limit)
@@ -358,7 +365,7 @@ def record(result: Result, ledger: str | Path | None = None,
         milestones=dict(doc.get("milestones") or doc.get("optimal_milestones") or {}),
         trajectory=list(doc.get("trajectory") or []),
         capacity=list(doc.get("capacity") or []),
-        document=dict(doc)))
+        document=dict(doc), instance_content=loaded.content or None))
 
 
 def runs(ledger: str | Path | None = None) -> pd.DataFrame:
@@ -485,6 +492,7 @@ def report(instance: str | Path | Loaded, *, scenarios: Sequence[str] = (),
              if base.instance.risk and samples > 0 else None)
     return build_annex(base, chosen, solver, risks, claims)
 
+
 def sweep_shard(instance: str | Path | Loaded, shard: str, *, out: str | Path | None = None,
                 samples: int = 1000, seed: int = 7, workers: int | None = None,
                 tornado_samples: int | None = None, dask: str | None = None,
@@ -523,3 +531,32 @@ def sweep_merge(shards: Sequence[str | Path]) -> SweepResult:
     loaded, result, header = merge(loaded_of, [Path(p) for p in shards])
     return SweepResult(loaded, result, int(header["samples"]), int(header["seed"]), 1, None,
                        (str(header["solver"]), None))
+
+
+def verification(ledger: str | Path | None = None,
+                 heads: Sequence[tuple[int, str]] = ()) -> tuple[Path, Any]:
+    """Check the ledger's hash chain against its anchor and the published `heads` ((id,
+    hash) pairs, from `runs anchor`): (the ledger, a `capplan.cycle.ledger.Verification`
+    with the head and how far the anchor covers)."""
+    from capplan.cycle.ledger import ledger_path
+    from capplan.cycle.ledger import verification as check
+    from capplan.cycle.runs import existing
+
+    path = existing(ledger_path(Path(ledger) if ledger is not None else None))
+    return path, check(path, tuple(heads))
+
+
+def recorded_input(run_id: int, ledger: str | Path | None = None) -> dict[str, Any]:
+    """What a recorded run was given: its command line, the instance's file name, bytes and
+    sha256, and its recorded JSON document (for replaying any command)."""
+    import json
+
+    from capplan.cycle.ledger import ledger_path
+    from capplan.cycle.runs import get_run
+
+    found = get_run(ledger_path(Path(ledger) if ledger is not None else None), run_id)
+    return {"command": json.loads(str(found["command"])),
+            "instance_path": str(found["instance_path"]),
+            "instance_content": bytes(found["instance_content"]),
+            "instance_sha256": str(found["instance_sha256"]),
+            "document": json.loads(str(found["document"]))}

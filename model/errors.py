@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,11 +23,26 @@ MAX_DEPTH = 50
 """The deepest nesting of tables, arrays and dotted keys an input may hold."""
 
 
+MAX_UNZIPPED = 200 * 2**20
+"""The most bytes a workbook (.xlsx, a zip archive) may inflate to: 200 MiB, some 50 times a
+full Groningen workbook; a small file that inflates further is refused before it is opened."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def escape(text: str) -> str:
+    """`text` with control characters (ANSI escapes, carriage returns, NUL) written as `\\xNN`
+    so that a message cannot move the cursor, recolour or clear the user's terminal; a newline
+    stays a newline."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def shorten(text: str, limit: int = MAX_SHOWN) -> str:
-    """`text`, or its first `limit` characters and how many more there are."""
+    """`text`, or its first `limit` characters and how many more there are; control characters
+    escaped."""
     if len(text) <= limit:
-        return text
-    return f"{text[:limit]}... ({len(text) - limit} more characters)"
+        return escape(text)
+    return f"{escape(text[:limit])}... ({len(text) - limit} more characters)"
 
 
 def shown(value: Any) -> str:
@@ -48,9 +64,9 @@ class InputError(Exception):
     def message(self) -> str:
         """One message: `source: key: problem`, or a short list when there are several (at
         most MAX_PROBLEMS, then `... and N more`); long keys and problems are shortened."""
-        source = shorten(self.source, MAX_LINE)
-        problems = [(shorten(key), shorten(problem, MAX_LINE)) for key, problem in
-                    self.problems[:MAX_PROBLEMS]]
+        source = shorten(self.source, MAX_LINE).replace("\n", " ")
+        problems = [(shorten(key).replace("\n", " "), shorten(problem, MAX_LINE)) for key, problem
+                    in self.problems[:MAX_PROBLEMS]]
         if len(self.problems) == 1:
             key, problem = problems[0]
             return f"{source}: {key}: {problem}" if key else f"{source}: {problem}"
@@ -59,6 +75,11 @@ class InputError(Exception):
         if len(self.problems) > MAX_PROBLEMS:
             lines.append(f"  ... and {len(self.problems) - MAX_PROBLEMS} more")
         return "\n".join(lines)
+
+
+class OutputError(Exception):
+    """Output that cannot be written for a reason of the machine, not of the input (a full
+    disk): one message, exit code 1, nothing written half."""
 
 
 def read_input(path: Path) -> bytes:
@@ -70,8 +91,51 @@ def read_input(path: Path) -> bytes:
         return path.read_bytes()
     except FileNotFoundError:
         raise InputError(str(path), [("", "file not found")]) from None
+    except IsADirectoryError:
+        raise InputError(str(path), [("", "is a directory, not a file")]) from None
+    except PermissionError:
+        raise InputError(str(path), [("", "cannot read it: permission denied")]) from None
+    except OSError:
+        raise InputError(str(path), [("", "cannot read it (not a regular, readable file)")]
+                         ) from None
+
+
+def check_unzipped_size(path: Path, limit: int | None = None) -> None:
+    """InputError when a workbook is not a zip archive or would inflate beyond `limit` bytes
+    (default MAX_UNZIPPED):
+    the sizes its directory declares are added up, and each member is inflated at most up to
+    the rest of the budget, so that a member lying about its size is caught too. Cheap: nothing
+    is kept."""
+    import zipfile
+    import zlib
+
+    source = str(path)
+    limit = MAX_UNZIPPED if limit is None else limit
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            declared = sum(m.file_size for m in members)
+            if declared > limit:
+                raise InputError(source, [("", f"inflates to {declared:,} bytes; at most "
+                                               f"{limit:,} are read (a zip bomb or not a "
+                                               "capplan workbook)")])
+            budget = limit
+            for member in members:
+                with archive.open(member) as stream:
+                    while chunk := stream.read(min(2**20, budget + 1)):
+                        budget -= len(chunk)
+                        if budget < 0:
+                            raise InputError(source, [("", f"inflates to more than {limit:,} "
+                                                           "bytes; at most that is read")])
+    except (zipfile.BadZipFile, zlib.error):
+        raise InputError(source, [("", "not a readable .xlsx workbook (not a zip archive, or "
+                                       "a damaged one)")]) from None
+    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, ValueError):
+        raise InputError(source, [("", "not a readable .xlsx workbook (an unsupported or "
+                                       "encrypted zip archive)")]) from None
     except OSError as exc:
-        raise InputError(str(path), [("", f"cannot read: {exc.strerror}")]) from None
+        raise InputError(source, [("", f"cannot read: {exc.strerror or 'damaged archive'}")]
+                         ) from None
 
 
 def decode(data: bytes, source: str) -> str:

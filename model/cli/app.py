@@ -71,30 +71,62 @@ app.command(name="report")(report_cli.report)
 
 
 def main() -> None:
-    """Entry point: bad input exits 2 with one message, internal errors exit 1."""
-    from capplan.cli.output import console
-    from capplan.errors import InputError
+    """Entry point: bad input or usage exits 2 with one message, internal errors exit 1; every
+    message starts with `error:` (warnings with `warning:`), is capped and has its control
+    characters escaped. Files a command staged in `--out` are published only when it succeeds
+    (`capplan.cli.output.publish`), else removed."""
+    from capplan.cli.output import discard, publish, show_warnings
 
+    show_warnings()
     try:
         code = app(standalone_mode=False)  # an Exit raised inside a command comes back here
-        sys.exit(code if isinstance(code, int) else 0)
-    except InputError as exc:
-        console(stderr=True).print(f"error: {exc.message()}", markup=False)
-        sys.exit(2)
+        code = code if isinstance(code, int) else 0
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        console(stderr=True).print("aborted")
-        sys.exit(1)
-    except Exception as exc:
-        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
-        if callable(show) and isinstance(code, int):  # a usage error: it prints itself
-            show()
-            sys.exit(code)
-        if os.environ.get("CAPPLAN_DEBUG"):
-            raise
-        console(stderr=True).print(f"internal error: {type(exc).__name__}: {exc}", markup=False)
-        sys.exit(1)
+        code = exc.exit_code
+    except BaseException as exc:  # every failure ends in one message and a code
+        discard()
+        sys.exit(_failure(exc))
+    if code == 0 or code == 3:
+        publish()
+    else:
+        discard()
+    sys.exit(code)
+
+
+def _failure(exc: BaseException) -> int:
+    """Say what went wrong on standard error and return the exit code: 2 for bad input and
+    usage (and an output folder that cannot be written), 1 for anything else."""
+    from capplan.cli.output import error
+    from capplan.errors import InputError, OutputError, shorten
+
+    if isinstance(exc, InputError):
+        error(exc.message())
+        return 2
+    if isinstance(exc, SystemExit):
+        return exc.code if isinstance(exc.code, int) else 1
+    if isinstance(exc, typer.Abort | KeyboardInterrupt):
+        error("aborted")
+        return 1
+    message, code = getattr(exc, "format_message", None), getattr(exc, "exit_code", None)
+    if callable(message) and isinstance(code, int):  # a usage error (click)
+        usage = getattr(getattr(exc, "ctx", None), "command_path", "capplan")
+        error(f"{message()} (see {usage} --help)")
+        return code
+    if isinstance(exc, OutputError):
+        error(str(exc))
+        return 1
+    if isinstance(exc, UnicodeDecodeError):
+        error(f"an input file is not UTF-8 text: byte 0x{exc.object[exc.start]:02x} at offset "
+              f"{exc.start}; save it as UTF-8")
+        return 2
+    if isinstance(exc, MemoryError):
+        error("out of memory: the input asks for more than this machine holds (see "
+              "--allow-large and docs/input-limits.md)")
+        return 1
+    if os.environ.get("CAPPLAN_DEBUG"):
+        raise exc
+    error(f"internal error: {type(exc).__name__}: {shorten(str(exc), 400)}")
+    return 1
 
 
 if __name__ == "__main__":

@@ -125,3 +125,11 @@ LangOpt = Annotated[
         help="Language of tables, workbooks, charts and documents (default: the locale's).",
     ),
 ]
+AllowLargeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-large",
+        help="Build a model larger than the size budget (about 1 million columns, 10 million "
+        "nonzeros, 10 measures in mode choose; see docs/input-limits.md).",
+    ),
+]

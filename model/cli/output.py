@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from capplan.cli.options import Format
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from capplan.report.documents import Result
+    from capplan.report.files import Staged
 
 CONSOLES = {"out_console": False, "err_console": True}
 """The names the commands import the consoles by (`from capplan.cli.output import
@@ -33,7 +34,66 @@ def console(stderr: bool = False) -> Console:
 def _console(stderr: bool) -> Console:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    made = Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
+    made.push_render_hook(_escaping())
+    return made
+
+
+def _escaping() -> Any:
+    """The render hook (rich is imported only when a console is made)."""
+    from rich.console import RenderHook
+
+    class Escaping(_Escaping, RenderHook):
+        pass
+
+    return Escaping()
+
+
+class _Escaping:
+    """A render hook that writes control characters in the text printed (an instance name
+    holding ANSI escapes, a carriage return) as `\\xNN`, so that input never moves the cursor or
+    recolours the terminal; rich's own styling is untouched."""
+
+    def process_renderables(self, renderables: list[Any]) -> list[Any]:
+        return [_Escaped(r) for r in renderables]
+
+
+class _Escaped:
+    def __init__(self, renderable: Any) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Any, options: Any) -> Iterator[Any]:
+        from rich.segment import Segment
+
+        from capplan.errors import escape
+
+        for segment in console.render(self.renderable, options):
+            if segment.control or not segment.text:
+                yield segment
+            else:
+                yield Segment(escape(segment.text), segment.style, segment.control)
+
+
+def error(message: str) -> None:
+    """`error: MESSAGE` on standard error, control characters escaped (no markup)."""
+    from capplan.errors import escape
+
+    console(stderr=True).print(f"error: {escape(message)}", markup=False)
+
+
+def show_warnings() -> None:
+    """Print Python warnings raised by capplan and its inputs (a key file others may read) as
+    `warning: MESSAGE` on standard error, once each."""
+    import warnings
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: Any = None, line: str | None = None) -> None:
+        from capplan.errors import escape, shorten
+
+        console(stderr=True).print(f"warning: {escape(shorten(str(message), 400))}",
+                                   markup=False)
+
+    warnings.showwarning = show
 
 
 def __getattr__(name: str) -> Console:
@@ -79,12 +139,36 @@ def emit(
     say(lines)
 
 
-def write(result: Result, out: Path) -> None:
-    """Every file of the result into `out`, all or nothing."""
-    from capplan.report.documents import output_files
-    from capplan.report.files import write_files
+_pending: list[Staged] = []
+"""Files written into `--out` under temporary names, published once the run is recorded (or,
+for a command that records nothing, once it succeeds) and removed if it fails."""
 
-    write_files(out, output_files(result))
+
+def write(result: Result, out: Path) -> None:
+    """Every file of the result into `out`, all or nothing: staged now, published by `record`
+    once the run is in the ledger (its JSON document then names the run), or when the command
+    ends well; removed if it fails."""
+    from capplan.report.documents import output_files
+    from capplan.report.files import stage_files
+
+    _pending.append(stage_files(out, output_files(result)))
+
+
+def publish(run: dict[str, Any] | None = None) -> None:
+    """Rename every staged output file into place; with `run` (id, ledger, hash) the JSON
+    document written gets `"run"`, so a published output names the record it comes from."""
+    while _pending:
+        staged = _pending[0]
+        if run is not None:
+            staged.mark(run)
+        staged.publish()
+        _pending.pop(0)
+
+
+def discard() -> None:
+    """Remove every staged output file: nothing of a failed run is published."""
+    while _pending:
+        _pending.pop().discard()
 
 
 def print_json(result: Result) -> None:
@@ -100,27 +184,30 @@ def say(lines: Sequence[str]) -> None:
 
 
 def record(result: Result, ledger: Path | None, no_ledger: bool) -> None:
-    """Append the run to the ledger (unless --no-ledger); exit 1 if it cannot be recorded."""
+    """Append the run to the ledger (unless --no-ledger), then publish the files staged in
+    `--out`, the JSON document naming the run; exit 1, publishing nothing, if it cannot be
+    recorded."""
     if no_ledger:
+        publish()
         return
     import sqlite3
 
     import typer
 
     from capplan.api import record as append
-    from capplan.cycle.ledger import ledger_path
+    from capplan.cycle.ledger import ledger_path, run_hash
 
     path = ledger_path(ledger)
     err_console = console(stderr=True)
     try:
         run_id = append(result, path)
     except (OSError, sqlite3.Error) as exc:
-        err_console.print(
-            f"error: could not record the run in {path}: {exc} (use --ledger PATH or --no-ledger)",
-            markup=False,
-        )
+        discard()
+        error(f"could not record the run in {path}: {exc} (nothing was written to --out; use "
+              "--ledger PATH or --no-ledger)")
         raise typer.Exit(1) from None
-    err_console.print(f"recorded as run {run_id} in {path}", style="dim")
+    publish({"id": run_id, "ledger": str(path.resolve()), "hash": run_hash(path, run_id)})
+    err_console.print(f"recorded as run {run_id} in {path}", style="dim", markup=False)
 
 
 @contextmanager

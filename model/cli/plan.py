@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from capplan.cli.options import (
+    AllowLargeOpt,
     Format,
     FormatOpt,
     InstanceArg,
@@ -52,6 +53,7 @@ def plan(
     lang: LangOpt = None,
     quiet: QuietOpt = False,
     log_level: LogLevelOpt = LogLevel.info,
+    allow_large: AllowLargeOpt = False,
 ) -> None:
     """Solve an instance and print the optimal target trajectory, with its quarterly (or
     monthly) and regional integer targets."""
@@ -71,10 +73,12 @@ def plan(
             solver=solver.value,
             method=method.value,
             time_limit=time_limit,
+            allow_large=allow_large,
         )
     if out is not None:
         with speaking(lang and lang.value):
             write(result, out)
+    record(result, ledger, no_ledger)  # recorded before anything is published
     optimal = result.status == "optimal"
     if format == Format.json:
         print_json(result)
@@ -94,7 +98,6 @@ def plan(
         )
         for note in result.notes:
             out_console.print(f"Note: {note}", markup=False)
-    record(result, ledger, no_ledger)
     if result.status == "infeasible" and strict:
         raise typer.Exit(3)
     if result.status not in ("optimal", "infeasible"):
@@ -102,14 +105,16 @@ def plan(
         raise typer.Exit(1)
 
 
-def validate(instance: InstanceArg, scenario: ScenarioOpt = None, set_: SetOpt = None) -> None:
+def validate(instance: InstanceArg, scenario: ScenarioOpt = None, set_: SetOpt = None,
+             allow_large: AllowLargeOpt = False) -> None:
     """Check an instance (schema, totals, references, risk paths) and build its model, without
     solving."""
     import capplan
     from capplan.cli.output import out_console
     from capplan.report.terminal import summary
 
-    result = capplan.validate(instance, scenario=scenario, overrides=set_ or ())
+    result = capplan.validate(instance, scenario=scenario, overrides=set_ or (),
+                              allow_large=allow_large)
     summary(out_console, result.loaded, result.columns, result.rows)
     for note in result.notes:
         out_console.print(f"  note: {note}", markup=False)

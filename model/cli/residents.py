@@ -183,13 +183,20 @@ def register_synth(
     ] = 1,
     scenario: ScenarioOpt = None,
     set_: SetOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the file if it exists.")
+    ] = False,
 ) -> None:
     """Write a synthetic, pseudonymous address register consistent with the instance's
     segments and work in progress, for demonstrations and tests."""
     from capplan.api import synthetic_register
     from capplan.cli.output import say
+    from capplan.errors import InputError
     from capplan.report.files import write_files
 
+    if out.exists() and not force:
+        raise InputError(str(out), [("", "exists; nothing was written (use --force to replace "
+                                         "it)")])
     table = synthetic_register(instance, seed=seed, scenario=scenario, overrides=set_ or ())
     write_files(out.parent if str(out.parent) else Path("."), {out.name: table.to_csv(index=False)})
     say([f"{len(table):,} synthetic addresses written to {out}"])

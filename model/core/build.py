@@ -65,9 +65,18 @@ def build(
     ctx.indicators = {term: add_milestone_indicator(ctx, term) for term in milestones}
 
     ctx.finish()
+    apply_horizon_end(ctx)
     apply_hard_deadline(ctx)
     ctx.seconds = time.perf_counter() - started
     return ctx
+
+
+def apply_horizon_end(built: Built) -> None:
+    """undone[s, T] <= 0 for all s, T the last period: the whole scope is done within the
+    horizon (`horizon_end` is the last year the solver may use), whatever the objective's
+    terms; a plan that cannot do it is infeasible, with or without `finish` among the terms."""
+    cols, upper = done_by_bounds(built, "finish", built.n - 1)
+    built.lp.col_upper[cols] = np.minimum(built.lp.col_upper[cols], upper)
 
 
 def apply_hard_deadline(built: Built) -> None:

@@ -37,7 +37,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from capplan.errors import InputError, read_text, row_problems
-from capplan.inputs.schema import Instance
+from capplan.inputs.schema import Count, Instance
 
 DONE = ("engineering_done", "execution_done")
 STOCKS = ("in_engineering", "ready", "in_execution")
@@ -46,7 +46,6 @@ TOTAL = "*"
 
 _PERIOD = re.compile(r"^(?P<year>\d{4})(?:Q(?P<q>[1-4]))?$")
 
-Count = Annotated[int, Field(ge=0)]
 
 
 class ActualsRow(BaseModel):

@@ -72,14 +72,19 @@ def resolve(name_or_path: str | Path, kind: str = "instance") -> Path:
     that kind, with or without its suffix (`groningen-2024`, `toy.toml`, `sodm-2024-targets`),
     gives the path of the packaged file.
 
-    Raises InputError naming the argument and listing the shipped names of that kind; a name
-    with a folder in it is a path, never a shipped name.
+    Raises InputError naming the argument and listing the shipped names of that kind (or
+    saying that it is a folder); a name with a folder in it is a path, never a shipped name.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)} (got {kind!r})")
     given = Path(name_or_path)
     if given.is_file():
         return name_or_path if isinstance(name_or_path, Path) else given
+    if given.is_dir():
+        also = " or a filled .xlsx template" if kind == "instance" else ""
+        raise InputError(str(name_or_path), [
+            ("", f"is a folder, not a file: give the {kind} file itself (a {SUFFIXES[kind]} "
+                 f"file{also})")])
     shipped = [e for e in examples() if e.kind == kind]
     stem = given.name.removesuffix(SUFFIXES[kind])
     if len(given.parts) == 1:

@@ -417,6 +417,9 @@ class Instance(_Strict):
     def _cross_references(self) -> Instance:
         problems = [*self._unique_names(), *self._profiles(), *self._references(),
                     *self._lead_times()]
+        if self.scope == 0:
+            problems.append("segment: the instance holds no items (every count is 0 and there "
+                            "is no history): nothing to plan")
         if problems:
             raise ValueError("\n".join(problems))
         return self

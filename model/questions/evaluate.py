@@ -31,9 +31,9 @@ from capplan.core.context import Built
 from capplan.core.milestones import items_needed
 from capplan.core.results import Plan, read_plan
 from capplan.core.solve import Row, plan
-from capplan.errors import InputError
+from capplan.errors import InputError, read_text
 from capplan.inputs.calendar import months_between
-from capplan.inputs.schema import Instance
+from capplan.inputs.schema import Count, Instance
 
 
 class TargetRow(BaseModel):
@@ -42,17 +42,14 @@ class TargetRow(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     year: Annotated[int, Field(ge=1900, le=2200)]
-    completed: Annotated[int, Field(ge=0)]
+    completed: Count
 
 
 def read_targets(path: Path, instance: Instance) -> dict[int, int]:
     """Targets per year from a CSV file, checked against the instance; InputError names the
     file, the row and the column."""
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(source, [("", "file not found")]) from None
+    text, _ = read_text(path)  # one reading policy: encodings, folders, missing files
     try:
         frame = pd.read_csv(io.StringIO(text), comment="#", dtype=str, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from capplan.core.backends import Status
+from capplan.core.milestones import items_needed
 from capplan.core.results import Plan, segment_flow_records, trajectory_records, trajectory_rows
 from capplan.core.routing import STAGES, time_step_note
 from capplan.core.solve import Solution
@@ -157,7 +158,14 @@ class PlanResult:
         return [note] if note else []
 
     def to_dict(self) -> dict[str, Any]:
+        needed = items_needed(self.loaded.instance, "p95")
         return {**plan_document(self.loaded, self.solution, self.plan, self.infeasibility),
+                "units": {"waiting": "item-years (items waiting, summed over periods, times "
+                                     "the period's length in years)",
+                          "capacity": "throughput per year, concurrent items at once"},
+                "milestone_notes": {"p95": f"the first period with {needed:,.0f} whole items "
+                                           "done (95% of the scope, rounded up); the yearly "
+                                           "table rounds the cumulative"},
                 "notes": self.notes}
 
     def tables(self) -> dict[str, pd.DataFrame]:

@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from capplan.core.backends import Status
+from capplan.core.milestones import items_needed
 from capplan.core.results import Plan, trajectory_rows
 from capplan.core.routing import STAGES
 from capplan.core.solve import Solution
@@ -35,7 +36,9 @@ PLAN_WORDS: dict[str, dict[str, Any]] = {
            "measures": "Scope", "in": "in", "out": "out", "objective": "Objective",
            "per period": "targets per {}", "per region": "targets per region",
            "quarter": "quarter", "month": "month", "engineering": "engineering",
-           "execution": "execution"},
+           "execution": "execution",
+           "p95 note": "  p95: the first period with {} whole items done (95% of the scope, "
+                       "rounded up); the yearly table rounds the cumulative"},
     "nl": {"production": "productie per jaar", "scope": "opgave", "capacity": "capaciteit",
            "per year": "per jaar", "at once": "adressen tegelijk", "columns": (
                "jaar", "gereed", "cumulatief", "% opgave", "cap. eng.", "cap. uitv."),
@@ -45,7 +48,9 @@ PLAN_WORDS: dict[str, dict[str, Any]] = {
            "not met": "niet gehaald", "measures": "Maatregelen", "in": "in", "out": "uit",
            "objective": "Doelfunctie", "per period": "doelen per {}",
            "per region": "doelen per regio", "quarter": "kwartaal", "month": "maand",
-           "engineering": "engineering", "execution": "uitvoering"},
+           "engineering": "engineering", "execution": "uitvoering",
+           "p95 note": "  p95: de eerste periode met {} hele adressen gereed (95% van de opgave, "
+                       "naar boven afgerond); de jaartabel rondt het cumulatief af"},
 }
 """The words of the plan's terminal view in each language."""
 
@@ -92,6 +97,9 @@ def render(console: Console, loaded: Loaded, solution: Solution, plan: Plan,
         console.print(frame_table(f"{raw_title}: {name}", frame, lang=lang))
     ms = ", ".join(f"{k} {v or w['beyond']}" for k, v in plan.milestones.items())
     console.print(f"{w['milestones']}: {ms}", markup=False)
+    if "p95" in plan.milestones:
+        needed = items_needed(loaded.instance, "p95")
+        console.print(w["p95 note"].format(number(needed, lang)), markup=False)
     if plan.deadline:
         d = plan.deadline
         console.print(f"{w['deadline']} {d['year']}{w['hard'] if d['hard'] else ''}: "

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from capplan.errors import InputError, decode, read_input, row_problems
+from capplan.errors import InputError, check_unzipped_size, decode, read_input, row_problems
 from capplan.inputs.schema import Instance
 
 STAGES = ("released", "engineering", "ready", "execution")
@@ -126,10 +126,7 @@ def pseudonym_key(key_file: Path | None) -> bytes:
     is the same, and a mode set by a shared mount is not always the user's to change)."""
     if key_file is not None:
         _warn_if_readable(key_file)
-        try:
-            text = key_file.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(str(key_file), [("", f"cannot read the key file: {exc}")]) from None
+        text = decode(read_input(key_file), str(key_file)).strip()
         source = str(key_file)
     else:
         text = os.environ.get(KEY_ENV, "").strip()
@@ -176,6 +173,7 @@ def read_table(path: Path) -> tuple[pd.DataFrame, bytes]:
     data = read_input(path)
     try:
         if path.suffix.lower() == ".xlsx":
+            check_unzipped_size(path)
             frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
         else:
             frame = pd.read_csv(io.StringIO(decode(data, source)), comment="#", dtype=str,

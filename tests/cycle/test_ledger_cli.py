@@ -123,12 +123,13 @@ def test_runs_bad_input(args: list[str], message: str, capsys: pytest.CaptureFix
     assert code == 2 and message in err
 
 
-def test_reproduce_only_plans(capsys: pytest.CaptureFixture[str],
-                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reproduce_other_commands(capsys: pytest.CaptureFixture[str],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A whatif run is replayed on its recorded instance and gives the same document."""
     code, _, err = run_cli(capsys, monkeypatch, "whatif", TOY, "--add", "execution=+1@2026")
     assert code == 0, err
-    code, _, err = run_cli(capsys, monkeypatch, "runs", "reproduce", "1")
-    assert code == 2 and "re-solves `plan` and `replan` runs only" in err
+    code, out, err = run_cli(capsys, monkeypatch, "runs", "reproduce", "1")
+    assert code == 0 and "run 1 (whatif): identical results" in out, err
 
 
 def test_concurrent_writers(_ledger_in_tmp: Path) -> None:
