@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from fuzz_cases import (
     TOY_WITH_MEASURE,
     Case,
