@@ -13,6 +13,7 @@ import sys
 import typer
 
 from capplan.cli import cycle, plan, questions, residents, uncertainty
+from capplan.cli import web as web_command
 from capplan.version import __version__
 
 
@@ -60,6 +61,8 @@ app.command()(residents.residents)
 register_app = typer.Typer(no_args_is_help=True, help="Address registers.")
 register_app.command("synth")(residents.register_synth)
 app.add_typer(register_app, name="register")
+# --- the web page ---
+app.command()(web_command.serve)
 
 
 def main() -> None:
