@@ -1,4 +1,5 @@
-"""Fixtures of the web page's tests: a real `capplan serve` on a free port of 127.0.0.1 (its
+"""Fixtures of the web page's browser tests (a pytest plugin their modules name in
+`pytest_plugins`): a real `capplan serve` on a free port of 127.0.0.1 (its
 own ledger, state folder and a folder of instances), and Debian's chromium driven by
 Playwright. Browser tests skip when chromium is missing, unless CAPPLAN_REQUIRE_BROWSER=1
 (set by .ci/run), where a missing browser fails them."""
