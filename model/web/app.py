@@ -416,7 +416,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                           "seed": _int(form, "seed", 0, 2**31),
                           "tornado_samples": _int(form, "tornado_samples", 0, 100)}
             elif kind == "evaluate":
-                params["targets"] = str(await targets_file(raw))
+                path, name = await targets_file(raw)
+                params["targets"] = str(path)
+                params["names"] = {str(path): name}
             elif kind != "explain":
                 raise Refused(404, f"no question {kind!r}")
             spec = JobSpec(kind=kind, instance=str(instances.path(key)),
@@ -429,13 +431,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return page(request, "error.html", 400, message=exc.message(), back=key)
         return job_started(request, job_id)
 
-    async def targets_file(raw: Any) -> Path:
-        """Pasted or uploaded targets kept as a CSV file under its hash."""
+    async def targets_file(raw: Any) -> tuple[Path, str]:
+        """Pasted or uploaded targets kept as a CSV file under its hash, and the name
+        messages give it."""
         item = raw.get("targets_file")
         if item is not None and not isinstance(item, str) and item.filename:
             content = await item.read(MAX_UPLOAD + 1)
+            name = SAFE_NAME.sub("_", Path(item.filename).name)[:80]
         else:
             content = str(raw.get("targets") or "").encode("utf-8")
+            name = "targets (pasted)"
         if not content.strip():
             raise InputError("targets", [("", "paste a table year,completed or choose a file")])
         if len(content) > MAX_UPLOAD:
@@ -444,7 +449,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{hashlib.sha256(content).hexdigest()[:16]}.csv"
         path.write_bytes(content)
-        return path
+        return path, name
 
     @app.get("/jobs/{job_id}", response_class=HTMLResponse)
     async def job_page(request: Request, job_id: str) -> Response:

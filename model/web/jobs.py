@@ -60,6 +60,8 @@ class JobSpec(BaseModel):
         if self.objective:
             line += ["--objective", self.objective]
         for key, value in self.params.items():
+            if key == "names":  # how messages name pasted tables: not an option
+                continue
             values = value if isinstance(value, list) else [value]
             for v in values:
                 line += [f"--{key.rstrip('_').replace('_', '-')}", str(v)]
@@ -150,6 +152,9 @@ def run_job(spec_data: dict[str, Any], job_path: str, ledger: str, runs: str) ->
     except InputError as exc:
         if spec.source and exc.source == spec.instance:
             exc = InputError(spec.source, exc.problems)
+        for path, name in dict(spec.params.get("names") or {}).items():
+            if exc.source == path:  # a pasted or uploaded table, by the name the planner knows
+                exc = InputError(str(name), exc.problems)
         job.update(status="failed", error=exc.message(), source=exc.source,
                    problems=[list(p) for p in exc.problems], finished=time.time())
         return

@@ -188,3 +188,66 @@ def test_serve_binds_to_this_machine_by_default() -> None:
     from capplan.cli.web import serve
 
     assert serve.__defaults__ is not None and serve.__defaults__[0] == "127.0.0.1"
+
+
+def ask(client: TestClient, kind: str, data: dict[str, str],
+        files: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Submit a question's form as a browser without scripts does; the job's last state."""
+    response = client.post(f"/ask/{kind}", data=data, files=files, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return finished(client, response.headers["location"].rsplit("/", 1)[1])
+
+
+def test_whatif_months_gained_are_the_apis(client: TestClient) -> None:
+    state = ask(client, "whatif", {"instance": "toy", "stage": "execution", "amount": "250",
+                                   "year": "2026"})
+    assert state["status"] == "done", state
+    doc = client.get(f"/api/runs/{state['run']}").json()
+    expected = capplan.whatif("toy", add=["execution=+250@2026"]).to_dict()
+    assert doc["gains"] == expected["gains"]
+    page = client.get(f"/runs/{state['run']}").text
+    assert capplan.whatif("toy", add=["execution=+250@2026"]).sentences()[0] in page
+
+
+def test_evaluate_pasted_targets(client: TestClient) -> None:
+    """The toy's optimal plan (README: 500, 1,000, 500 done in 2025-2027) given as targets is
+    feasible; targets above the scope fail with the API's message naming the pasted table."""
+    good = ask(client, "evaluate", {"instance": "toy",
+                                    "targets": "year,completed\n2025,500\n2026,1000\n2027,500\n"})
+    assert good["status"] == "done", good
+    assert client.get(f"/api/runs/{good['run']}").json()["feasible"] is True
+    bad = ask(client, "evaluate", {"instance": "toy",
+                                   "targets": "year,completed\n2025,900\n2026,1000\n2027,900\n"})
+    assert bad["status"] == "failed"
+    assert bad["error"].startswith("targets (pasted): year 2027: the targets reach 3,300")
+
+
+def test_explain_and_tradeoff_are_recorded(client: TestClient) -> None:
+    explain = ask(client, "explain", {"instance": "toy"})
+    tradeoff = ask(client, "tradeoff", {"instance": "toy", "stage": "execution",
+                                        "periods": "2"})
+    assert (explain["status"], tradeoff["status"]) == ("done", "done")
+    assert (client.get(f"/api/runs/{explain['run']}").json()["explanation"]
+            == capplan.explain("toy").to_dict()["explanation"])
+    rows = client.get(f"/api/runs/{tradeoff['run']}").json()["tradeoff"]
+    assert rows == capplan.tradeoff("toy", periods=2).to_dict()["tradeoff"]
+
+
+def test_question_form_limits(client: TestClient) -> None:
+    response = client.post("/ask/sweep", data={"instance": "toy", "samples": "100000",
+                                               "seed": "1", "tornado_samples": "0"})
+    assert response.status_code == 400
+    assert "error: samples: expected a whole number from 1 to 500" in response.text
+    assert client.post("/ask/shell", data={"instance": "toy"}).status_code == 404
+
+
+def test_a_plan_made_on_the_page_reproduces(client: TestClient) -> None:
+    """The ledger records a page's plan as `capplan plan ...`: reproduce re-solves it from
+    the recorded input and finds it identical."""
+    job = client.post("/api/jobs", json={"kind": "plan", "instance": "toy",
+                                         "overrides": ["capacity.execution.max=900"]})
+    run = finished(client, job.json()["job"])["run"]
+    again = client.post(f"/runs/{run}/reproduce", follow_redirects=False)
+    state = finished(client, again.headers["location"].rsplit("/", 1)[1])
+    assert state["reproduction"] == {"schema": "capplan/reproduce/1", "run": run,
+                                     "command": "plan", "identical": True, "differences": []}

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from builders import INSTANCES, VARIED_RISKS
+from builders import INSTANCES, MEASURE, VARIED_RISKS
 
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -71,6 +71,7 @@ def start_server(folder: Path, workers: int = 2) -> Server:
     instances.mkdir(parents=True, exist_ok=True)
     (instances / "toy-risks.toml").write_text((INSTANCES / "toy.toml").read_text()
                                               + VARIED_RISKS)
+    (instances / "measure.toml").write_text(MEASURE)
     port = free_port()
     ledger = folder / "runs.sqlite"
     env = {**os.environ, "CAPPLAN_LEDGER": str(ledger)}
