@@ -52,6 +52,14 @@ MAX_SAMPLES = 500
 POLL_SECONDS = 8.0
 """How long a request for a job's progress waits for a change before answering."""
 SUFFIXES = (".toml", ".xlsx")
+SAFE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                               "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+"""Every response: no script, style or frame from elsewhere; no sniffing of types."""
+HEADERS = [(k.lower().encode(), v.encode()) for k, v in SAFE_HEADERS.items()]
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -198,6 +206,32 @@ def summary(loaded: Any, key: str) -> dict[str, Any]:
 # --- the application --------------------------------------------------------------------------
 
 
+class Guard:
+    """Refuse a body over the upload limit before reading it (browsers send its length), and
+    give every response the safe headers. Plain ASGI: it costs a request next to nothing."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length", b"")
+        if length.isdigit() and int(length) > MAX_UPLOAD + 64 * 1024:
+            refusal = JSONResponse({"error": f"the upload is larger than "
+                                             f"{MAX_UPLOAD // 2**20} MB"}, status_code=413)
+            await refusal(scope, receive, send)
+            return
+
+        async def send_safely(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_safely)
+
+
 class JobRequest(BaseModel):
     """A job asked for as JSON (`POST /api/jobs`): the instance by its key."""
 
@@ -218,6 +252,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     jobs = Jobs(settings.state, settings.ledger, settings.workers)
     instances = Instances(settings)
     views: OrderedDict[int, View] = OrderedDict()
+    pages: OrderedDict[tuple[int, str], bytes] = OrderedDict()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -235,20 +270,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["chart_svg"] = chart_svg
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Any) -> Response:
-        """Refuse bodies over the upload limit before reading them; set safe headers."""
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > MAX_UPLOAD + 64 * 1024:
-            return JSONResponse({"error": f"the upload is larger than {MAX_UPLOAD // 2**20} MB"},
-                                status_code=413)
-        response: Response = await call_next(request)
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'")
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        return response
+    app.add_middleware(Guard)
 
     def language(request: Request) -> str:
         lang = request.query_params.get("lang") or request.cookies.get("lang") or "en"
@@ -520,12 +542,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                        for r in frame.to_dict("records")])
         for r in rows:
             r["instance"] = Path(str(r["instance"])).name
+            r.update({k: None for k, v in r.items() if isinstance(v, float) and v != v})
         return rows[::-1]
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse)
     async def run_page(request: Request, run_id: int) -> Response:
-        return page(request, "run.html", run=run_id, view=view_of(run_id),
-                    files=files_of(run_id))
+        """A recorded run: computed once, so its page is kept once its files are there."""
+        key = (run_id, language(request))
+        cached = pages.get(key)
+        if cached is not None:
+            return HTMLResponse(cached)
+        files = files_of(run_id)
+        response = page(request, "run.html", run=run_id, view=view_of(run_id), files=files)
+        if files is not None and isinstance(response.body, bytes):
+            pages[key] = response.body
+            while len(pages) > 256:
+                pages.popitem(last=False)
+        return response
 
     @app.get("/runs/{run_id}/downloads", response_class=HTMLResponse)
     async def downloads(request: Request, run_id: int) -> Response:
@@ -546,6 +579,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         job_id = jobs.submit(JobSpec(kind="reproduce", params={"run": run_id},
                                      name=f"run {run_id}"))
         return job_started(request, job_id)
+
+    @app.get("/template.xlsx")
+    async def template() -> Response:
+        """The Excel instance template to fill and upload."""
+        return Response(api.template(), media_type="application/vnd.openxmlformats-"
+                        "officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": 'attachment; filename="template.xlsx"'})
 
     @app.get("/lang/{lang}")
     async def set_language(lang: str, next: str = "/") -> Response:
@@ -682,6 +722,8 @@ def chart_svg(chart: dict[str, Any], index: int, t: Any, n: Any) -> Markup:
                                         t("months")))
     title = {"cumulative": t("cumulative_title"), "fan": t("fan_title"),
              "line": t("tradeoff_title")}[chart["kind"]]
-    return Markup(svg.line_chart(chart, title, t("cumulative_desc", series=labels), n))
+    describe = {"cumulative": t("cumulative_desc", series=labels), "fan": t("fan_desc"),
+                "line": t("tradeoff_desc", series=labels)}[chart["kind"]]
+    return Markup(svg.line_chart(chart, title, describe, n))
 
 

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 VALUE = re.compile(r"^[0-9A-Za-z .,_+\-]{0,40}$")
 """What a form field may hold: a number or a word, never TOML tables or text that spans lines."""
+TERMS = re.compile(r"^[a-z0-9_]+( *, *[a-z0-9_]+)*$")
+"""Objective terms as the form takes them: `finish, p95, waiting`."""
 
 
 @dataclass(frozen=True)
@@ -65,21 +65,15 @@ def plan_fields(instance: Any) -> list[FormField]:
     return fields
 
 
-class PlanForm(BaseModel):
-    """The choices above the fields: which instance, scenario and objective."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    instance: str = Field(min_length=1, max_length=300)
-    scenario: str | None = Field(default=None, max_length=100)
-    objective: str | None = Field(default=None, max_length=200)
-
-
 def overrides(form: dict[str, str], fields: list[FormField]) -> tuple[list[str], list[tuple[
         str, str]]]:
     """The fields changed from the instance's values, as `PATH=VALUE`; and the problems of
     values a form field may not hold (key, problem)."""
     settings, problems = [], []
+    objective = form.get("objective", "").strip()
+    if objective and not TERMS.match(objective):
+        problems.append(("objective", "expected terms separated by commas, such as "
+                                      "finish,p95,waiting"))
     for f in fields:
         if f.path not in form:
             continue

@@ -24,6 +24,8 @@ WORDS: dict[str, tuple[str, str]] = {
                     "Instantiebestand (TOML of ingevuld Excel-sjabloon, hoogstens {limit})"),
     "upload_button": ("Upload and check", "Uploaden en controleren"),
     "open": ("Open", "Openen"),
+    "template": ("The Excel template to fill (template.xlsx)",
+                 "Het Excel-sjabloon om in te vullen (template.xlsx)"),
     "summary": ("Summary", "Samenvatting"),
     "valid": ("valid", "geldig"),
     "scope": ("scope", "omvang"),
@@ -122,8 +124,18 @@ WORDS: dict[str, tuple[str, str]] = {
                   "Cumulatief gereed over de trekkingen (band P10-P90, P50 en het plan)"),
     "tornado_title": ("Swing of the P50 finish per risk (months)",
                       "Verschuiving van het P50-einde per risico (maanden)"),
-    "tradeoff_title": ("Least peak capacity per finish period",
-                       "Laagste piekcapaciteit per eindperiode"),
+    "tradeoff_title": ("Least peak capacity needed to be done by each date",
+                       "Laagste piekcapaciteit nodig om op elke datum klaar te zijn"),
+    "fan_desc": ("The band holds the middle 80% of the samples' cumulative completions per "
+                 "period, with their median and the plan, the 95% and 100% lines and the "
+                 "deadline; the figures are in the tables.",
+                 "De band bevat de middelste 80% van de cumulatieve aantallen gereed per "
+                 "periode over de trekkingen, met hun mediaan en het plan, de lijnen op 95% en "
+                 "100% en de termijn; de cijfers staan in de tabellen."),
+    "tradeoff_desc": ("A curve per milestone ({series}): the least peak capacity that reaches "
+                      "it by each date; the figures are in the table.",
+                      "Een lijn per mijlpaal ({series}): de laagste piekcapaciteit die hem op "
+                      "elke datum haalt; de cijfers staan in de tabel."),
     "months": ("months", "maanden"),
     "table_trajectory": ("Yearly targets", "Jaardoelen"),
     "col_year": ("year", "jaar"),
@@ -170,7 +182,9 @@ def number(lang: str, digits: int = 0) -> Callable[[object], str]:
             return str(value)
         if isinstance(value, float) and value != value:
             return ""
-        places = 0 if isinstance(value, int) or float(value).is_integer() else digits or 1
+        places = digits or 1
+        if isinstance(value, int) or round(float(value), places).is_integer():
+            places = 0
         text = f"{value:,.{places}f}"
         if lang == "nl":
             text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")

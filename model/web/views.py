@@ -143,15 +143,20 @@ def sweep_view(result: Any) -> View:
 
 
 def tradeoff_view(result: Any) -> View:
-    """The trade-off: the least capacity each finish date needs, as a table and a curve."""
+    """The trade-off: the least peak capacity each finish (and p95) date needs, as a table
+    and a curve per milestone."""
     frame = result.table
     column = f"least_peak_{result.stage}"
     charts = []
-    if column in frame and "period" in frame:
-        charts.append({"kind": "line", "x": [str(p) for p in frame["period"]],
-                       "series": [{"label": column.replace("_", " "),
-                                   "values": [cell(v) for v in frame[column]]}],
-                       "lines": [], "marker": None})
+    if {column, "by", "milestone"} <= set(frame.columns):
+        dates = sorted({str(b) for b in frame["by"]})
+        series = []
+        for milestone, rows in frame.groupby("milestone", sort=False):
+            values = dict(zip((str(b) for b in rows["by"]), rows[column], strict=True))
+            series.append({"label": str(milestone),
+                           "values": [cell(values.get(d)) for d in dates]})
+        charts.append({"kind": "line", "x": dates, "series": series, "lines": [],
+                       "marker": None})
     return {"status": None, "milestones": None, "sentences": [],
             "tables": [table("tradeoff", frame)], "charts": charts}
 

@@ -251,3 +251,22 @@ def test_a_plan_made_on_the_page_reproduces(client: TestClient) -> None:
     state = finished(client, again.headers["location"].rsplit("/", 1)[1])
     assert state["reproduction"] == {"schema": "capplan/reproduce/1", "run": run,
                                      "command": "plan", "identical": True, "differences": []}
+
+
+def test_every_response_forbids_foreign_scripts(client: TestClient) -> None:
+    headers = client.get("/").headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_excel_template_uploaded_filled_is_the_instance(client: TestClient) -> None:
+    """The template filled from the toy (as `capplan template --from toy` writes it) uploads
+    as an instance with the toy's scope."""
+    blank = client.get("/template.xlsx")
+    assert blank.status_code == 200 and blank.content[:2] == b"PK"
+    filled = capplan.template("toy")
+    response = client.post("/upload", files={"instance": ("toy.xlsx", filled,
+                                                          "application/octet-stream")},
+                           follow_redirects=False)
+    assert response.status_code == 303
+    assert "scope 2,500" in client.get(response.headers["location"]).text
