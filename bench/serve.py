@@ -85,6 +85,8 @@ def main() -> None:
                 page.click("#plan-button")
                 page.wait_for_selector("table[data-table=trajectory]")
                 shown = time.perf_counter() - t0
+                # the worker then writes the downloads; let it finish before the next round
+                page.wait_for_selector("a[href$='/plan.xlsx']")
                 if round_:
                     api_s.append(api)
                     page_s.append(shown)

@@ -55,7 +55,10 @@ def serve(
 
     from capplan.cli.output import console
 
-    console(stderr=True).print(f"capplan serves on http://{host}:{port} (Ctrl+C stops it)",
-                               markup=False)
+    err = console(stderr=True)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"warning: the page has no log-in; anyone who reaches {host}:{port} can use "
+                  "it", markup=False)
+    err.print(f"capplan serves on http://{host}:{port} (Ctrl+C stops it)", markup=False)
     uvicorn.run("capplan.web.app:create_app", factory=True, host=host, port=port,
                 log_level="warning", timeout_graceful_shutdown=5)

@@ -36,7 +36,7 @@ from capplan import api
 from capplan.errors import InputError
 from capplan.web import svg
 from capplan.web.forms import FormField, overrides, plan_fields
-from capplan.web.jobs import Jobs, JobSpec, read_json
+from capplan.web.jobs import SHOWN, Jobs, JobSpec, read_json
 from capplan.web.text import LANGUAGES, number, words
 from capplan.web.views import View, from_document
 
@@ -487,9 +487,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         state = await wait_for(job_id, stamp)
         if state.get("status") == "done" and state.get("run"):
             run_id = int(state["run"])
-            return page(request, "_result.html", run=run_id, view=view_of(run_id),
-                        files=files_of(run_id), push=f"/runs/{run_id}")
+            response = page(request, "_result.html", run=run_id, view=view_of(run_id),
+                            files=files_of(run_id), push=f"/runs/{run_id}")
+            shown(state)
+            return response
         return page(request, "_job.html", job=state)
+
+    def shown(state: dict[str, Any]) -> None:
+        """Tell the worker the result has been sent: it may write the download files now
+        (on a busy machine they would slow the result down)."""
+        if state.get("run") and not state.get("files"):
+            with contextlib.suppress(OSError):
+                (jobs.runs / str(state["run"]) / SHOWN).touch()
 
     async def wait_for(job_id: str, stamp: int) -> dict[str, Any]:
         """The job's state once it differs from `stamp` (or after POLL_SECONDS)."""
@@ -523,11 +532,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def files_of(run_id: int) -> list[str] | None:
         """The run's download files; None while they are being written."""
         folder = jobs.runs / str(run_id) / "files"
-        if not folder.is_dir():
-            return []
-        names = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
-        state_done = (jobs.runs / str(run_id) / "view.json").exists()
-        return names if names or not state_done else None
+        if folder.is_dir():  # it appears whole
+            return sorted(p.name for p in folder.iterdir())
+        return None if (jobs.runs / str(run_id) / "view.json").exists() else []
 
     @app.get("/runs", response_class=HTMLResponse)
     async def runs_page(request: Request) -> Response:
@@ -649,7 +656,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/api/jobs/{job_id}")
     async def api_job_state(job_id: str, wait: float = 0.0, stamp: int = -1) -> dict[str, Any]:
         if wait > 0:
-            return await wait_for(job_id, stamp)
+            waited = await wait_for(job_id, stamp)
+            shown(waited)
+            return waited
         state = jobs.state(job_id)
         if state is None:
             raise Refused(404, f"no job {job_id}")

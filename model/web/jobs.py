@@ -29,6 +29,11 @@ from pydantic import BaseModel, ConfigDict, Field
 Kind = Literal["plan", "compare", "whatif", "explain", "tradeoff", "evaluate", "sweep",
                "reproduce"]
 
+SHOWN = ".shown"
+"""A run's marker: the server has sent its result to whoever waited for it."""
+SHOWN_WAIT = 1.0
+"""Seconds a worker waits for that before writing the download files anyway."""
+
 JOB_ID = re.compile(r"^[0-9a-f]{16}$")
 """A job id: 16 hexadecimal digits, random (a job cannot be guessed from another's)."""
 
@@ -148,7 +153,9 @@ def run_job(spec_data: dict[str, Any], job_path: str, ledger: str, runs: str) ->
             again = api.reproduce(int(spec.params["run"]), ledger)
             job.update(status="done", reproduction=again.to_dict(), finished=time.time())
             return
+        began = time.time()
         result = compute(spec, progress)
+        computed = time.time()
     except InputError as exc:
         if spec.source and exc.source == spec.instance:
             exc = InputError(spec.source, exc.problems)
@@ -164,34 +171,43 @@ def run_job(spec_data: dict[str, Any], job_path: str, ledger: str, runs: str) ->
         return
     try:
         run_id = api.record(result, ledger, command=spec.command())
+        recorded = time.time()
     except Exception as exc:
         job.update(status="failed", error=f"could not record the run in the ledger: {exc}",
                    finished=time.time())
         return
     folder = Path(runs) / str(run_id)
-    (folder / "files").mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     from capplan.web.views import make_view
 
     view = make_view(result)
     view["instance"] = spec.name or spec.instance
     write_json(folder / "view.json", view)
-    job.update(status="done", run=run_id, finished=time.time())
-    write_files(result, folder / "files")
+    job.update(status="done", run=run_id, finished=time.time(),
+               seconds={"compute": round(computed - began, 3),
+                        "record": round(recorded - computed, 3),
+                        "view": round(time.time() - recorded, 3)})
+    shown = folder / SHOWN
+    deadline = time.monotonic() + SHOWN_WAIT
+    while not shown.exists() and time.monotonic() < deadline:  # the result first, on a busy
+        time.sleep(0.01)                                        # machine the files after it
+    write_files(result, folder)
     job.update(files=True)
 
 
-def write_files(result: Any, folder: Path) -> None:
-    """The result's download files, the same `--out` writes."""
+def write_files(result: Any, run_folder: Path) -> None:
+    """The result's download files, the same `--out` writes, into `files/` of the run's
+    folder, all at once (written aside, then the folder renamed)."""
     from capplan.report.documents import output_files
 
+    part = run_folder / f".files.{os.getpid()}.part"
+    part.mkdir(parents=True, exist_ok=True)
     for name, content in output_files(result).items():
-        target = folder / name
-        part = folder / f".{name}.part"
         if isinstance(content, bytes):
-            part.write_bytes(content)
+            (part / name).write_bytes(content)
         else:
-            part.write_text(content, encoding="utf-8")
-        os.replace(part, target)
+            (part / name).write_text(content, encoding="utf-8")
+    os.replace(part, run_folder / "files")
 
 
 def warm() -> None:
