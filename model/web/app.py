@@ -365,11 +365,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return page(request, "_job.html", job=jobs.state(job_id), push=f"/jobs/{job_id}")
         return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
-    def submit(spec: JobSpec, loaded: Any) -> str:
+    def submit(spec: JobSpec, loaded: Any, key: str) -> str:
+        """A job for an instance checked here (`loaded`: the variant it computes); the worker
+        gets the instance as loaded, not its file to read again."""
         problem = size_problem(loaded.instance)
         if problem:
-            raise InputError(spec.name, [("programme", problem)])
-        return jobs.submit(spec)
+            raise InputError(spec.source, [("programme", problem)])
+        return jobs.submit(spec, instances.load(key))
 
     @app.post("/plan", response_class=HTMLResponse)
     async def plan(request: Request) -> Response:
@@ -401,7 +403,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 spec = JobSpec(kind="plan", instance=str(instances.path(key)),
                                name=instances.label(key), source=instances.name(key),
                                scenario=scenario, objective=objective, overrides=settings_)
-            job_id = submit(spec, loaded)
+            job_id = submit(spec, loaded, key)
         except InputError as exc:
             errors, general = field_errors(exc, fields)
             return instance_page(request, key, 400, errors, general, form, scenario, objective,
@@ -446,7 +448,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             spec = JobSpec(kind=kind, instance=str(instances.path(key)),
                            name=instances.label(key), source=instances.name(key),
                            scenario=scenario if kind != "compare" else None, params=params)
-            job_id = submit(spec, loaded)
+            job_id = submit(spec, loaded, key)
         except InputError as exc:
             if request.headers.get("hx-request"):
                 return page(request, "_error.html", 200, message=exc.message())
@@ -650,7 +652,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else:
             loaded = instances.load(body.instance, body.scenario, body.overrides,
                                     body.objective)
-            job_id = submit(spec, loaded)
+            job_id = submit(spec, loaded, body.instance)
         return {"job": job_id, "url": f"/api/jobs/{job_id}"}
 
     @app.get("/api/jobs/{job_id}")

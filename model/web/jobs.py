@@ -100,38 +100,41 @@ class JobFile:
         write_json(self.path, state)
 
 
-def compute(spec: JobSpec, progress: Callable[[int, int], None]) -> Any:
-    """Call the one API function of the job's command."""
+def compute(spec: JobSpec, progress: Callable[[int, int], None], base: Any = None) -> Any:
+    """Call the one API function of the job's command; `base`: the instance as the server
+    loaded it (no scenario, no overrides), so that the file is not read again."""
     from capplan import api
 
     p = spec.params
     common: dict[str, Any] = {"overrides": spec.overrides}
+    instance = base if base is not None else spec.instance
     if spec.kind == "plan":
-        return api.plan(spec.instance, scenario=spec.scenario, objective=spec.objective,
+        return api.plan(instance, scenario=spec.scenario, objective=spec.objective,
                         **common)
     if spec.kind == "compare":
-        return api.compare(spec.instance, scenarios=p.get("scenario", []),
+        return api.compare(instance, scenarios=p.get("scenario", []),
                            vary=p.get("vary", []), **common)
     if spec.kind == "whatif":
-        return api.whatif(spec.instance, add=p.get("add", []), raise_=p.get("raise_", []),
+        return api.whatif(instance, add=p.get("add", []), raise_=p.get("raise_", []),
                           scenario=spec.scenario, **common)
     if spec.kind == "explain":
-        return api.explain(spec.instance, scenario=spec.scenario, **common)
+        return api.explain(instance, scenario=spec.scenario, **common)
     if spec.kind == "tradeoff":
-        return api.tradeoff(spec.instance, periods=int(p.get("periods", 8)),
+        return api.tradeoff(instance, periods=int(p.get("periods", 8)),
                             stage=str(p.get("stage", "execution")), scenario=spec.scenario,
                             **common)
     if spec.kind == "evaluate":
-        return api.evaluate(spec.instance, str(p["targets"]), scenario=spec.scenario, **common)
+        return api.evaluate(instance, str(p["targets"]), scenario=spec.scenario, **common)
     if spec.kind == "sweep":
-        return api.sweep(spec.instance, samples=int(p.get("samples", 100)),
+        return api.sweep(instance, samples=int(p.get("samples", 100)),
                          seed=int(p.get("seed", 7)), workers=1,
                          tornado_samples=int(p.get("tornado_samples", 0)),
                          scenario=spec.scenario, progress=progress, **common)
     raise ValueError(f"unknown job kind {spec.kind}")
 
 
-def run_job(spec_data: dict[str, Any], job_path: str, ledger: str, runs: str) -> None:
+def run_job(spec_data: dict[str, Any], job_path: str, ledger: str, runs: str,
+            base: Any = None) -> None:
     """In a worker: compute, record in the ledger, keep the view, write the downloads.
 
     The job is `done` as soon as the result is recorded and its view kept; the download
@@ -154,7 +157,7 @@ def run_job(spec_data: dict[str, Any], job_path: str, ledger: str, runs: str) ->
             job.update(status="done", reproduction=again.to_dict(), finished=time.time())
             return
         began = time.time()
-        result = compute(spec, progress)
+        result = compute(spec, progress, base)
         computed = time.time()
     except InputError as exc:
         if spec.source and exc.source == spec.instance:
@@ -243,7 +246,7 @@ class Jobs:
             raise KeyError(job_id)
         return self.folder / f"{job_id}.json"
 
-    def submit(self, spec: JobSpec) -> str:
+    def submit(self, spec: JobSpec, base: Any = None) -> str:
         if self.pool is None:
             raise RuntimeError("the job pool is not running")
         job_id = secrets.token_hex(8)
@@ -251,7 +254,7 @@ class Jobs:
         write_json(path, {"id": job_id, "kind": spec.kind, "name": spec.name,
                           "status": "queued", "stamp": 0, "created": time.time(),
                           "done": 0, "total": 0})
-        args = (spec.model_dump(), str(path), str(self.ledger), str(self.runs))
+        args = (spec.model_dump(), str(path), str(self.ledger), str(self.runs), base)
         try:
             future = self.pool.submit(run_job, *args)
         except BrokenProcessPool:  # a worker died: the jobs it held failed; start afresh

@@ -164,8 +164,8 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
 
 def test_every_page_meets_wcag_21_aa(page: Any, server: Server) -> None:
     """axe-core (served from the tests' folder) finds no WCAG 2.1 A or AA violation on the
-    instances page, an instance with its form, a plan, a bad form, a sweep, the runs and the
-    Dutch pages."""
+    instances page, an instance with its form, a plan, a bad form, a sweep, each question's
+    result (and a failed one), the runs and the Dutch pages."""
     checked = {}
     page.goto(server.url + "/")
     checked["instances"] = axe_violations(page)
@@ -182,6 +182,15 @@ def test_every_page_meets_wcag_21_aa(page: Any, server: Server) -> None:
     page.click("form[action='/ask/sweep'] button")
     page.wait_for_selector("svg[data-kind=fan]")
     checked["sweep"] = axe_violations(page)
+    for kind, fill in (("compare", lambda: page.select_option("#cmp-measure", "M")),
+                       ("whatif", None), ("explain", None), ("tradeoff", None),
+                       ("evaluate", lambda: page.fill("#ev-targets", "year,completed\n2025,x"))):
+        page.goto(f"{server.url}/instance?i=folder/measure.toml")
+        if fill is not None:
+            fill()
+        page.click(f"form[action='/ask/{kind}'] button")
+        page.wait_for_selector("#result article.result, #result .error")
+        checked[kind] = axe_violations(page)
     page.goto(server.url + "/runs")
     checked["runs"] = axe_violations(page)
     page.goto(server.url + "/instance?i=nothing")
