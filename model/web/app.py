@@ -512,7 +512,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if (int(state.get("stamp", 0)) != stamp or state.get("status") in ("done", "failed")
                     or time.monotonic() > deadline):
                 return state
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.005)
 
     def view_of(run_id: int) -> View:
         if run_id in views:
