@@ -270,3 +270,14 @@ def test_excel_template_uploaded_filled_is_the_instance(client: TestClient) -> N
                            follow_redirects=False)
     assert response.status_code == 303
     assert "scope 2,500" in client.get(response.headers["location"]).text
+
+
+def test_pages_are_well_formed_html(client: TestClient) -> None:
+    """Every page parses as HTML without a single parse error (html5lib, strict)."""
+    import html5lib
+
+    job = client.post("/api/jobs", json={"kind": "plan", "instance": "toy"})
+    run = finished(client, job.json()["job"])["run"]
+    for path in ("/", "/instance?i=toy", "/instance?i=groningen-2024&lang=nl", "/runs",
+                 f"/runs/{run}", "/instance?i=nothing"):
+        html5lib.HTMLParser(strict=True).parse(client.get(path).text)
