@@ -36,3 +36,10 @@ from capplan.version import __version__
 __all__ = ["__version__", "compare", "evaluate", "examples", "explain", "load", "plan",
            "record", "replan", "reproduce", "residents", "sweep", "template", "tradeoff",
            "validate", "whatif"]
+
+# `capplan.report` names the annex function; the report wing is bound first (as above), so
+# importing its modules later never replaces the function.
+from capplan import report as _report_wing  # noqa: F401  (the wing, not the function)
+from capplan.api import report
+
+__all__ += ["report"]

@@ -118,13 +118,12 @@ def compare(instance: str | Path | Loaded, *, scenarios: Sequence[str] = (),
     """Several variants side by side: each scenario (or the instance as is) crossed with the
     product of the `vary` values (`"measure.M29.mode=out,in"`); milestones, tail, peaks,
     waiting and the months each is later than the first."""
-    from capplan.questions.compare import summary_table, targets_table
-    from capplan.questions.variants import run, variants
+    from capplan.questions.compare import solve_variants, summary_table, targets_table
+    from capplan.questions.variants import variants
     from capplan.report.documents import CompareResult
 
     base = load(instance, None, overrides)
-    outcomes = [run(base, v, solver, time_limit=time_limit)
-                for v in variants(list(scenarios), list(vary))]
+    outcomes = solve_variants(base, variants(list(scenarios), list(vary)), solver, time_limit)
     return CompareResult(base, outcomes, summary_table(outcomes), targets_table(outcomes),
                          (solver, None))
 
@@ -451,3 +450,35 @@ def _resolve(name_or_path: str | Path, kind: str) -> Path:
     from capplan.inputs.examples import resolve
 
     return resolve(name_or_path, kind)
+
+
+def reporting(progress: Callable[[int, int], None] | None) -> Any:
+    """A context manager: inside it, `compare`, `whatif(marginal=True)`, `explain` and
+    `tradeoff` call `progress(k, total)` as they solve (k more solves of `total`)."""
+    from capplan.questions.compare import reporting as within
+
+    return within(progress)
+
+
+def report(instance: str | Path | Loaded, *, scenarios: Sequence[str] = (),
+           claims: Any = None, samples: int = 200, tornado_samples: int = 50, seed: int = 7,
+           workers: int | None = None, overrides: Sequence[str] = (),
+           solver: str = "highs") -> Any:
+    """The advice letter's annex (`AnnexResult`; `.document(lang, "docx" | "html")` renders
+    it): the yearly targets of the instance and each of `scenarios` (all of the instance's
+    when none are named), the cumulative chart, milestones, the tail, the price of each
+    measure in every scenario, with a risk register its fan and heatmap over `samples`
+    samples, `claims` (a claims check) when given, every assumption and source. Rendering
+    needs the `report` extra."""
+    from capplan.report.annex import build_annex
+
+    base = load(instance, None, overrides)
+    chosen = list(scenarios) or list(base.instance.scenarios)
+    unknown = [s for s in chosen if s not in base.instance.scenarios]
+    if unknown:
+        raise InputError("--scenario", [(s, "no such scenario in the instance")
+                                        for s in unknown])
+    risks = (sweep(base, samples=samples, seed=seed, workers=workers,
+                   tornado_samples=tornado_samples, solver=solver)
+             if base.instance.risk and samples > 0 else None)
+    return build_annex(base, chosen, solver, risks, claims)

@@ -23,10 +23,12 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+# Help is plain text (click's formatter, not rich's): `capplan --help` then loads no rich.
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     help="Multi-year capacity planning: the optimal yearly production and capacity trajectory.",
 )
 
@@ -41,28 +43,34 @@ def _root(
 
 
 # --- the core ---
-app.command()(plan.plan)
-app.command()(plan.validate)
-app.command()(plan.template)
-app.command()(plan.examples)
+app.command(short_help="Solve an instance: the optimal yearly targets.")(plan.plan)
+app.command(short_help="Check an instance and build its model.")(plan.validate)
+app.command(short_help="Write an Excel instance template.")(plan.template)
+app.command(short_help="List the shipped examples.")(plan.examples)
 # --- the planners' questions ---
-app.command()(questions.compare)
-app.command()(questions.whatif)
-app.command()(questions.explain)
-app.command()(questions.tradeoff)
-app.command()(questions.evaluate)
+app.command(short_help="Compare scenarios and scope choices.")(questions.compare)
+app.command(short_help="What adding capacity gains.")(questions.whatif)
+app.command(short_help="Why the tail: what the last 5% is made of.")(questions.explain)
+app.command(short_help="Capacity needed for each finish date.")(questions.tradeoff)
+app.command(short_help="Check given yearly targets.")(questions.evaluate)
 # --- the yearly cycle ---
-app.command()(cycle.replan)
-app.add_typer(cycle.runs_app, name="runs")
+app.command(short_help="Re-plan the remaining work from actuals.")(cycle.replan)
+app.add_typer(cycle.runs_app, name="runs", short_help="The run ledger: list, show, diff, verify.")
 # --- uncertainty ---
-app.command()(uncertainty.sweep)
+app.command(short_help="Plan every sample of the risk register.")(uncertainty.sweep)
 # --- residents ---
-app.command()(residents.residents)
-register_app = typer.Typer(no_args_is_help=True, help="Address registers.")
+app.command(short_help="Expected quarters per address.")(residents.residents)
+register_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Address registers.")
 register_app.command("synth")(residents.register_synth)
 app.add_typer(register_app, name="register")
 # --- the web page ---
-app.command()(web_command.serve)
+app.command(short_help="Start the web page for planners.")(web_command.serve)
+
+
+# --- documents ---
+from capplan.cli import report as report_cli  # noqa: E402
+
+app.command(name="report")(report_cli.report)
 
 
 def main() -> None:

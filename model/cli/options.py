@@ -36,13 +36,14 @@ class Rule(StrEnum):
 InstanceArg = Annotated[
     str,
     typer.Argument(
+        metavar="INSTANCE",
         help="Instance: a TOML file (format v1), a filled .xlsx template, or "
         "the name of a shipped example (see `capplan examples`)."
     ),
 ]
 ScenarioOpt = Annotated[
     str | None,
-    typer.Option("--scenario", "-s", metavar="NAME", help="A \\[scenarios.NAME] block to apply."),
+    typer.Option("--scenario", "-s", metavar="NAME", help="A [scenarios.NAME] block to apply."),
 ]
 ScenariosOpt = Annotated[
     list[str] | None,
@@ -91,4 +92,36 @@ LedgerOpt = Annotated[
     ),
 ]
 NoLedgerOpt = Annotated[bool, typer.Option("--no-ledger", help="Do not record this run.")]
-RunIdArg = Annotated[int, typer.Argument(help="Run id.")]
+RunIdArg = Annotated[int, typer.Argument(metavar="RUN", help="Run id.")]
+
+
+class LogLevel(StrEnum):
+    debug = "debug"
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
+class Lang(StrEnum):
+    nl = "nl"
+    en = "en"
+
+
+LogLevelOpt = Annotated[
+    LogLevel,
+    typer.Option(
+        "--log-level",
+        help="Log lines on standard error when it is not a terminal: info (default) gives "
+        "progress, warning only problems.",
+    ),
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress display and no log lines.")
+]
+LangOpt = Annotated[
+    Lang | None,
+    typer.Option(
+        "--lang",
+        help="Language of tables, workbooks, charts and documents (default: the locale's).",
+    ),
+]

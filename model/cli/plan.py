@@ -12,11 +12,15 @@ from capplan.cli.options import (
     Format,
     FormatOpt,
     InstanceArg,
+    LangOpt,
     LedgerOpt,
+    LogLevel,
+    LogLevelOpt,
     Method,
     MethodOpt,
     NoLedgerOpt,
     ObjectiveOpt,
+    QuietOpt,
     ScenarioOpt,
     SetOpt,
     Solver,
@@ -37,31 +41,40 @@ def plan(
         Path | None,
         typer.Option(
             metavar="DIR",
-            help="Folder for trajectory.csv, capacity.csv, plan.json, plan.xlsx and the charts.",
+            help="Folder for trajectory.csv, capacity.csv, period_targets.csv, "
+            "regional_targets.csv, plan.json, plan.xlsx and the charts.",
         ),
     ] = None,
     strict: Annotated[bool, typer.Option(help="Exit 3 when the plan is infeasible.")] = False,
     time_limit: TimeLimitOpt = 600.0,
     ledger: LedgerOpt = None,
     no_ledger: NoLedgerOpt = False,
+    lang: LangOpt = None,
+    quiet: QuietOpt = False,
+    log_level: LogLevelOpt = LogLevel.info,
 ) -> None:
-    """Solve an instance and print the optimal target trajectory."""
+    """Solve an instance and print the optimal target trajectory, with its quarterly (or
+    monthly) and regional integer targets."""
     import capplan
     from capplan.cli.output import err_console, out_console, print_json, record, write
+    from capplan.cli.progress import working
     from capplan.report.files import trajectory_csv
     from capplan.report.terminal import render
+    from capplan.report.words import speaking
 
-    result = capplan.plan(
-        instance,
-        scenario=scenario,
-        overrides=set_ or (),
-        objective=objective,
-        solver=solver.value,
-        method=method.value,
-        time_limit=time_limit,
-    )
+    with working("plan", quiet=quiet, log_level=log_level.value):
+        result = capplan.plan(
+            instance,
+            scenario=scenario,
+            overrides=set_ or (),
+            objective=objective,
+            solver=solver.value,
+            method=method.value,
+            time_limit=time_limit,
+        )
     if out is not None:
-        write(result, out)
+        with speaking(lang and lang.value):
+            write(result, out)
     optimal = result.status == "optimal"
     if format == Format.json:
         print_json(result)
@@ -71,7 +84,14 @@ def plan(
         elif result.infeasibility is not None:  # what cannot be met and what would help
             sys.stdout.write(result.infeasibility.table().to_csv(index=False))
     else:
-        render(out_console, result.loaded, result.solution, result.plan, result.infeasibility)
+        render(
+            out_console,
+            result.loaded,
+            result.solution,
+            result.plan,
+            result.infeasibility,
+            lang and lang.value,
+        )
     record(result, ledger, no_ledger)
     if result.status == "infeasible" and strict:
         raise typer.Exit(3)
@@ -92,10 +112,13 @@ def validate(instance: InstanceArg, scenario: ScenarioOpt = None, set_: SetOpt =
 
 
 def template(
-    workbook: Annotated[Path, typer.Argument(help="The .xlsx file to write.")],
+    workbook: Annotated[Path, typer.Argument(metavar="WORKBOOK", help="The .xlsx file to write.")],
     from_: Annotated[
         str | None, typer.Option("--from", metavar="INSTANCE", help="Fill it from this instance.")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the file if it exists.")
+    ] = False,
 ) -> None:
     """Write an Excel instance template: a sheet per part, headers, units, validation."""
     import capplan
@@ -105,6 +128,11 @@ def template(
 
     if workbook.suffix.lower() != ".xlsx":
         raise InputError(str(workbook), [("", "the template must be an .xlsx file")])
+    if workbook.exists() and not force:
+        raise InputError(
+            str(workbook),
+            [("", "exists; a filled workbook is not overwritten (give --force to replace it)")],
+        )
     content = capplan.template(from_)
     write_files(workbook.parent if str(workbook.parent) else Path("."), {workbook.name: content})
     out_console.print(

@@ -10,9 +10,13 @@ from capplan.cli.options import (
     Format,
     FormatOpt,
     InstanceArg,
+    LangOpt,
     LedgerOpt,
+    LogLevel,
+    LogLevelOpt,
     NoLedgerOpt,
     OutOpt,
+    QuietOpt,
     ScenarioOpt,
     ScenariosOpt,
     SetOpt,
@@ -37,20 +41,36 @@ def compare(
     out: OutOpt = None,
     ledger: LedgerOpt = None,
     no_ledger: NoLedgerOpt = False,
+    lang: LangOpt = None,
+    quiet: QuietOpt = False,
+    log_level: LogLevelOpt = LogLevel.info,
 ) -> None:
     """Solve several variants and compare milestones, tail, peaks and yearly targets."""
     import capplan
     from capplan.cli.output import emit, record
+    from capplan.cli.progress import working
+    from capplan.report.words import speaking
 
-    result = capplan.compare(
-        instance,
-        scenarios=scenario or (),
-        vary=vary or (),
-        overrides=set_ or (),
-        solver=solver.value,
-    )
-    emit(result, format, out, main_table="comparison", side_by_side="variant")
+    count = max(1, len(scenario or [])) * _product(vary or [])
+    with working(f"compare: {count} variants", quiet=quiet, log_level=log_level.value):
+        result = capplan.compare(
+            instance,
+            scenarios=scenario or (),
+            vary=vary or (),
+            overrides=set_ or (),
+            solver=solver.value,
+        )
+    with speaking(lang and lang.value):
+        emit(result, format, out, main_table="comparison", side_by_side="variant")
     record(result, ledger, no_ledger)
+
+
+def _product(vary: list[str]) -> int:
+    """How many value combinations `--vary` options make (each PATH=V1,V2,...)."""
+    count = 1
+    for option in vary:
+        count *= max(1, len([v for v in option.partition("=")[2].split(",") if v.strip()]))
+    return count
 
 
 def whatif(
@@ -80,28 +100,38 @@ def whatif(
     out: OutOpt = None,
     ledger: LedgerOpt = None,
     no_ledger: NoLedgerOpt = False,
+    lang: LangOpt = None,
+    quiet: QuietOpt = False,
+    log_level: LogLevelOpt = LogLevel.info,
 ) -> None:
     """What if we add capacity: the plan with and without, and the months gained."""
     import capplan
     from capplan.cli.output import emit, record
+    from capplan.cli.progress import working
+    from capplan.report.words import localise, speaking
 
-    result = capplan.whatif(
-        instance,
-        add=add or (),
-        raise_=raise_ or (),
-        marginal=marginal,
-        scenario=scenario,
-        overrides=set_ or (),
-        solver=solver.value,
-    )
-    emit(
-        result,
-        format,
-        out,
-        main_table="comparison",
-        side_by_side="variant",
-        lines=result.sentences(),
-    )
+    with (
+        working("whatif", quiet=quiet, log_level=log_level.value) as advance,
+        capplan.api.reporting(advance),
+    ):
+        result = capplan.whatif(
+            instance,
+            add=add or (),
+            raise_=raise_ or (),
+            marginal=marginal,
+            scenario=scenario,
+            overrides=set_ or (),
+            solver=solver.value,
+        )
+    with speaking(lang and lang.value):
+        emit(
+            result,
+            format,
+            out,
+            main_table="comparison",
+            side_by_side="variant",
+            lines=[localise(line, _lang(lang)) for line in result.sentences()],
+        )
     record(result, ledger, no_ledger)
 
 
@@ -112,17 +142,35 @@ def explain(
     solver: SolverOpt = Solver.highs,
     format: FormatOpt = Format.table,
     out: OutOpt = None,
+    lang: LangOpt = None,
+    quiet: QuietOpt = False,
+    log_level: LogLevelOpt = LogLevel.info,
 ) -> None:
     """Why the tail: what the last 5% and 1% are made of, what binds there, and the single
     change that shortens it most."""
     import capplan
     from capplan.cli.output import emit, say
+    from capplan.cli.progress import working
+    from capplan.report.words import localise, speaking
 
-    result = capplan.explain(instance, scenario=scenario, overrides=set_ or (), solver=solver.value)
+    with (
+        working("explain", quiet=quiet, log_level=log_level.value) as advance,
+        capplan.api.reporting(advance),
+    ):
+        result = capplan.explain(
+            instance, scenario=scenario, overrides=set_ or (), solver=solver.value
+        )
     if result.tail is None:
         say(result.sentences())
         return
-    emit(result, format, out, main_table="segments", lines=result.sentences())
+    with speaking(lang and lang.value):
+        emit(
+            result,
+            format,
+            out,
+            main_table="segments",
+            lines=[localise(line, _lang(lang)) for line in result.sentences()],
+        )
 
 
 def tradeoff(
@@ -139,22 +187,32 @@ def tradeoff(
     solver: SolverOpt = Solver.highs,
     format: FormatOpt = Format.table,
     out: OutOpt = None,
+    lang: LangOpt = None,
+    quiet: QuietOpt = False,
+    log_level: LogLevelOpt = LogLevel.info,
 ) -> None:
     """How much capacity each finish date needs: for each date from the earliest to PERIODS
     later, the least peak capacity that reaches it and, with that peak held, the least capacity
     cost."""
     import capplan
     from capplan.cli.output import emit
+    from capplan.cli.progress import working
+    from capplan.report.words import speaking
 
-    result = capplan.tradeoff(
-        instance,
-        periods=periods,
-        stage=stage,
-        scenario=scenario,
-        overrides=set_ or (),
-        solver=solver.value,
-    )
-    emit(result, format, out, main_table="tradeoff")
+    with (
+        working("tradeoff", quiet=quiet, log_level=log_level.value) as advance,
+        capplan.api.reporting(advance),
+    ):
+        result = capplan.tradeoff(
+            instance,
+            periods=periods,
+            stage=stage,
+            scenario=scenario,
+            overrides=set_ or (),
+            solver=solver.value,
+        )
+    with speaking(lang and lang.value):
+        emit(result, format, out, main_table="tradeoff")
 
 
 def evaluate(
@@ -173,14 +231,34 @@ def evaluate(
     out: OutOpt = None,
     ledger: LedgerOpt = None,
     no_ledger: NoLedgerOpt = False,
+    lang: LangOpt = None,
+    quiet: QuietOpt = False,
+    log_level: LogLevelOpt = LogLevel.info,
 ) -> None:
     """Check given yearly production targets: can they be delivered, what do they imply, and
     how far are they from the optimal plan."""
     import capplan
     from capplan.cli.output import emit, record
+    from capplan.cli.progress import working
+    from capplan.report.words import localise, speaking
 
-    result = capplan.evaluate(
-        instance, targets, scenario=scenario, overrides=set_ or (), solver=solver.value
-    )
-    emit(result, format, out, main_table="targets", lines=result.sentences())
+    with working("evaluate", quiet=quiet, log_level=log_level.value):
+        result = capplan.evaluate(
+            instance, targets, scenario=scenario, overrides=set_ or (), solver=solver.value
+        )
+    with speaking(lang and lang.value):
+        emit(
+            result,
+            format,
+            out,
+            main_table="targets",
+            lines=[localise(line, _lang(lang)) for line in result.sentences()],
+        )
     record(result, ledger, no_ledger)
+
+
+def _lang(lang: object) -> str:
+    """The language of the output: --lang, else the locale's."""
+    from capplan.report.words import checked
+
+    return checked(getattr(lang, "value", None))

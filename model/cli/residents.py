@@ -11,8 +11,12 @@ from capplan.cli.options import (
     Format,
     FormatOpt,
     InstanceArg,
+    LangOpt,
     LedgerOpt,
+    LogLevel,
+    LogLevelOpt,
     NoLedgerOpt,
+    QuietOpt,
     Rule,
     ScenarioOpt,
     SetOpt,
@@ -104,6 +108,9 @@ def residents(
     format: FormatOpt = Format.table,
     ledger: LedgerOpt = None,
     no_ledger: NoLedgerOpt = False,
+    lang: LangOpt = None,
+    quiet: QuietOpt = False,
+    log_level: LogLevelOpt = LogLevel.info,
 ) -> None:
     """Expected quarters per address (engineering, execution, completion), a plain sentence
     per address in Dutch and English, postponements that delay no one else, and how each
@@ -112,10 +119,13 @@ def residents(
     import sys
 
     import capplan
-    from capplan.cli.output import out_console, print_json, progress_bar, record, say, write
+    from capplan.cli.output import out_console, print_json, record, say, write
+    from capplan.cli.progress import working
     from capplan.report.terminal import frame_table
+    from capplan.report.words import speaking
 
-    with progress_bar("sampling", enabled=samples > 0) as advance:
+    description = f"residents: {samples} samples" if samples else "residents"
+    with working(description, quiet=quiet, log_level=log_level.value) as advance:
         result = capplan.residents(
             instance,
             register,
@@ -142,14 +152,16 @@ def residents(
             ]
         )
         return
-    write(result, out)
+    with speaking(lang and lang.value):
+        write(result, out)
     if format == Format.json:
         print_json(result)
     elif format == Format.csv:
         sys.stdout.write(r.regions.to_csv(index=False))
     else:
-        out_console.print(frame_table("residents: per segment", r.segments))
-        out_console.print(frame_table("residents: per region", r.regions))
+        chosen = lang and lang.value
+        out_console.print(frame_table("residents: per segment", r.segments, lang=chosen))
+        out_console.print(frame_table("residents: per region", r.regions, lang=chosen))
         check = r.check
         say(
             [

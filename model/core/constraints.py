@@ -2,9 +2,11 @@
 
 Notation: p a path (a segment with a fixed set of measures), s a segment, t a period, dt the
 period length in years, lag_x[p][k] the share of items entering stage x on path p in t that
-leave it in t + k (a distributed lag), occ_x[p][j] the share still in the stage j periods after
-entering. Work in progress at the start (wip) is data: it leaves its stage at an even rate over
-the stage's lead time, and it uses capacity like any other item.
+leave it in t + k (a distributed lag), occ_x[p][j] the share still in the stage at the end of
+t + j. Work in progress at the start (wip) is data: it leaves its stage at an even rate over
+the stage's lead time, and it uses capacity like any other item. Flows are even within their
+period, stocks and `concurrent` levels are counted at its end, `throughput` levels are annual
+rates averaged over it (inputs/calendar.py), so each family means the same at every step.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def _add_lagged(lp: LinearProgram, rows: np.ndarray, cols: np.ndarray, kernel: d
 def _add_stage_use(ctx: Built, rows: np.ndarray, stage: str, kind: str,
                    paths: list[int]) -> None:
     """rows[t] += sum_p w[p] * use[p, t]: items leaving the stage in t (throughput) or items
-    in it in t (concurrent), weighted by workload."""
+    in it at the end of t (concurrent), weighted by workload."""
     for p in paths:
         path = ctx.routing.paths[p]
         lag = path.lag[stage]
@@ -121,8 +123,12 @@ def add_capacity_limit(ctx: Built) -> None:
     """sum_p w[p] * use[p, t] <= (cap[stage, t] + extra[stage, t]) * dt (throughput) or
     cap[stage, t] + extra[stage, t] (concurrent), for all stages with a capacity and all t.
 
-    use is items leaving the stage in t (throughput) or items in it in t (concurrent); extra is
-    capacity given on top of the planned level (data; 0 unless the instance adds some).
+    use is items leaving the stage in t (throughput) or items in it at the end of t
+    (concurrent): sum_j occ[p][j] starts[p, t-j] plus the work in progress still in (see
+    calendar.occupancy_kernel: an item of lead time L periods holds a place for L periods, so
+    a concurrent level carries level / L items a period at every step). extra is capacity
+    given on top of the planned level (data; 0 unless the instance adds some). Units: items
+    per period on the left; annual rates times dt (years), or items at once, on the right.
     """
     lp, v = ctx.rows, ctx.v
     for stage in STAGES:
@@ -142,36 +148,58 @@ def add_capacity_limit(ctx: Built) -> None:
             lp.add_terms(raised, np.full(ctx.n, v.relax[f"max:{stage}"]), -1.0)
 
 
+def _ramp_years(ctx: Built, kind: str) -> np.ndarray:
+    """Years between the instants two consecutive levels stand for: span[t] from level t-1
+    (the initial level for t = 0) to level t. See add_ramp_limit."""
+    dt = ctx.calendar.dt
+    span = np.full(ctx.n, dt)
+    span[0] = (1.0 + dt) / 2.0 if kind == "throughput" else dt
+    return span
+
+
 def add_ramp_limit(ctx: Built) -> None:
-    """cap[stage, t] - cap[stage, t-1] <= ramp_up * dt and cap[stage, t-1] - cap[stage, t] <=
-    ramp_down * dt, for all stages and t, with cap[stage, -1] = initial; relative limits
-    cap[t] <= (1 + ramp_up_rel)^dt cap[t-1] and cap[t] >= (1 - ramp_down_rel)^dt cap[t-1]."""
-    lp, v, dt = ctx.rows, ctx.v, ctx.calendar.dt
+    """cap[stage, t] - cap[stage, t-1] <= ramp_up * span[t] and cap[stage, t-1] - cap[stage, t]
+    <= ramp_down * span[t], for all stages and t, with cap[stage, -1] = initial; relative
+    limits cap[t] <= (1 + ramp_up_rel)^span[t] cap[t-1] and cap[t] >= (1 - ramp_down_rel)^span[t]
+    cap[t-1]. Ramps are per year, span[t] in years, so the level's rate of change is bounded
+    the same at every time step.
+
+    span[t] = dt for t >= 1. span[0]: a `throughput` level is an annual rate averaged over its
+    period and `initial` the rate averaged over the year before the start, so span[0] = 1/2 +
+    dt/2 (from the middle of that year to the middle of the first period); a `concurrent` level
+    is the number of items at once at the end of its period and `initial` the number at the
+    start, so span[0] = dt. Then any plan's yearly mean of a throughput level can rise by the
+    ramp each year whatever the step: from 1,400 with ramp_up 800, 2025 averages at most 2,200
+    by year, by quarter (1,900, 2,100, 2,300, 2,500) and by month (1,833 + 66.7 a month).
+    Before, span[0] was dt at every step: 2025 averaged at most 2,200 by year, 1,900 by quarter
+    and 1,833 by month, and every later year as much less.
+    """
+    lp, v = ctx.rows, ctx.v
     for stage in STAGES:
         spec: Capacity | None = getattr(ctx.instance.capacity, stage)
         if spec is None:
             continue
-        cap = v.cap[stage]
+        cap, span = v.cap[stage], _ramp_years(ctx, spec.kind)
         for sign, limit, name in ((1.0, spec.ramp_up, "up"), (-1.0, spec.ramp_down, "down")):
             if limit is None:
                 continue
-            upper = np.full(ctx.n, limit * dt)
+            upper = limit * span
             upper[0] += sign * spec.initial
             rows = lp.add_rows(f"ramp_limit:{stage}:{name}", ctx.n, upper=upper)
             lp.add_terms(rows, cap, sign)
             lp.add_terms(rows[1:], cap[:-1], -sign)
             if f"ramp_{name}:{stage}" in ctx.relaxed:
-                lp.add_terms(rows, np.full(ctx.n, v.relax[f"ramp_{name}:{stage}"]), -dt)
+                lp.add_terms(rows, np.full(ctx.n, v.relax[f"ramp_{name}:{stage}"]), -span)
         for sign, rel, name in ((1.0, spec.ramp_up_rel, "up_rel"),
                                 (-1.0, spec.ramp_down_rel, "down_rel")):
             if rel is None:
                 continue
-            factor = (1.0 + sign * rel) ** dt
+            factor = (1.0 + sign * rel) ** span
             upper = np.zeros(ctx.n)
-            upper[0] = sign * factor * spec.initial
+            upper[0] = sign * factor[0] * spec.initial
             rows = lp.add_rows(f"ramp_limit:{stage}:{name}", ctx.n, upper=upper)
             lp.add_terms(rows, cap, sign)
-            lp.add_terms(rows[1:], cap[:-1], -sign * factor)
+            lp.add_terms(rows[1:], cap[:-1], -sign * factor[1:])
 
 
 def add_peak_level(ctx: Built) -> None:

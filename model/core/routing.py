@@ -27,6 +27,7 @@ from capplan.inputs.calendar import (
     Calendar,
     days_to_periods,
     distributed_lag,
+    step_note,
     wip_completion,
     wip_occupancy,
 )
@@ -207,11 +208,20 @@ def _make_path(
     return Path(s, key, lead, lag, weight, np.zeros(calendar.n))
 
 
+def time_step_note(instance: Instance, routing: Routing) -> str | None:
+    """The note on a coarse time step (calendar.step_note) with the lead times of every path,
+    measures included; None by quarter or month."""
+    per = instance.calendar.days_per_period
+    return step_note(instance.calendar, [path.lead[stage] * per for path in routing.paths
+                                         for stage in STAGES])
+
+
 def wip_profiles(
     instance: Instance, routing: Routing
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Work in progress at the start, per stage, as [segment, period] arrays of items: those
-    leaving the stage in each period, and those still in it (see periods.wip_completion)."""
+    leaving the stage in each period, and those still in it at the period's end (see
+    calendar.wip_completion and calendar.wip_occupancy)."""
     n = instance.calendar.n
     done: dict[str, np.ndarray] = {}
     inside: dict[str, np.ndarray] = {}

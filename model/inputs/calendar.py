@@ -3,12 +3,26 @@
 A year has 365 days. Periods run from the first planned period of `start` (after `offset`
 periods of that year, when planning resumes mid-year) to the last of `horizon_end`; period index
 0 is the first planned period.
+
+What a period's numbers mean, the same at every time step (year, quarter, month):
+- a flow of a period (items released, entering or leaving a stage) is spread evenly over the
+  period, so a lead time of L periods moves it to [t + L, t + L + 1): the distributed lag
+  (`distributed_lag`), which is exact for such flows;
+- a stock (items in a stage, ready, not yet done) and a `concurrent` capacity level are counted
+  at the end of the period (`occupancy_kernel`, `wip_occupancy`): an instant, so a stock is
+  the same number at the end of 2025Q1 whether counted by quarter or by month;
+- a `throughput` capacity level is an annual rate averaged over its period;
+- ramps bound the change of a level per year (core/constraints.py, add_ramp_limit);
+- milestones are quarters (the year at yearly granularity): `milestone_label`, `milestone_end`.
+A plan by year cannot place work within a year, so it is coarser than one by quarter or month
+(`step_note`).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -80,6 +94,14 @@ class Calendar:
             return str(year)
         quarter = k + 1 if self.granularity == "quarter" else k // 3 + 1
         return f"{year}Q{quarter}"
+
+    def milestone_end(self, t: int) -> int:
+        """The last period (within the horizon) of the milestone unit containing period t: the
+        quarter's last month at monthly granularity, t itself by quarter or year. "Reached by
+        2028Q3" means by the end of 2028-09 whatever the step."""
+        if self.granularity != "month":
+            return t
+        return min((t + self.offset) // 3 * 3 + 2 - self.offset, self.n - 1)
 
     def last_period_of_year(self, year: int) -> int:
         """Index of the last period of `year` (may lie outside the horizon)."""
@@ -155,14 +177,23 @@ def distributed_lag(periods: float) -> dict[int, float]:
 
 
 def occupancy_kernel(lag: dict[int, float]) -> np.ndarray:
-    """Share of items entering in t that are still in the stage in t + j, j = 0, 1, ...
+    """Share of items entering in t that are still in the stage at the end of t + j, j = 0, 1, ...
 
-    An item leaving after k periods occupies t .. t + max(k, 1) - 1.
+    Items enter evenly over their period (as the distributed lag takes them), so of those with
+    a lead time of L periods a share min(1, max(0, L - j)) is still in at the end of t + j: an
+    item leaving after k periods is in at the ends of t .. t + k - 1. The kernel adds up to L:
+    Little's law at every time step. A lead time below one period is in at the end of t for
+    the share that leaves in t + 1 only, and a lead time of 0 holds no place.
+
+    Before, an item leaving after k periods counted in t .. t + max(k, 1) - 1: an item of
+    lead time 0 counted one whole period, and at a coarse step a short stay counted far more
+    than its length (60 days held a place for all of a year period, but 60 / 30.4 = 1.97 of a
+    month period's length in months), so a concurrent stage ran slower the coarser the step.
     """
-    length = max(max(k, 1) for k in lag)
+    length = max(lag)
     kernel = np.zeros(length)
     for k, share in lag.items():
-        kernel[: max(k, 1)] += share
+        kernel[:k] += share
     return kernel
 
 
@@ -182,16 +213,37 @@ def wip_completion(periods: float, n: int) -> np.ndarray:
 
 
 def wip_occupancy(periods: float, n: int) -> np.ndarray:
-    """Share of the work in progress at the start still in the stage in period t.
+    """Share of the work in progress at the start still in the stage at the end of period t:
+    1 - min(1, (t + 1) / L), what has not yet left (see wip_completion).
 
-    An item that leaves in period k occupies periods 0 .. max(k, 1) - 1.
+    As for new items (occupancy_kernel), an item leaving in period k is in at the ends of
+    periods 0 .. k - 1. Before, the items leaving in period 0 also counted in period 0, so with
+    a lead time of L periods the first period carried all of the work in progress instead of
+    1 - 1 / L of it: 2,600 designs with 430 days left at the start held 2,600 places through a
+    year period (instead of 390 at its end), 2,600 through a quarter (instead of 2,048), 2,600
+    through a month (instead of 2,416); the coarser the step, the later new work could start.
     """
     done = wip_completion(periods, n)
-    occupancy = np.zeros(n)
-    for k, share in enumerate(done):
-        if share:
-            occupancy[: max(k, 1)] += share
-    return occupancy
+    return np.clip(1.0 - np.cumsum(done), 0.0, 1.0)
+
+
+def step_note(calendar: Calendar, lead_days: Iterable[float]) -> str | None:
+    """What a plan by year cannot tell, for `validate` and `plan` to show; None by quarter or
+    month (whose yearly targets agree within 2% of the scope on the shipped instances).
+
+    A year is one period: the work entering a stage in a year is taken as spread evenly over
+    it, so a stage of L days passes a year's work on over [L, L + 365) days, not as soon as
+    each item is done, and milestones are known to the year only."""
+    if calendar.granularity != "year":
+        return None
+    days = sorted({round(d) for d in lead_days if d > 0})
+    lead = (f" (lead times here {days[0]:,}-{days[-1]:,} days)" if len(days) > 1
+            else f" (lead times here {days[0]:,} days)" if days else "")
+    return ("granularity year is coarse: the work entering a stage in a year is taken as spread "
+            f"evenly over that year, so it passes on later than by quarter{lead}, and "
+            "milestones are known to the year only; yearly targets can differ from a quarterly "
+            "plan's by several percent of the scope and milestones by a year. For targets plan "
+            "by quarter (the default) or month: --set programme.granularity=quarter")
 
 
 def label_end_month(label: str | None) -> int | None:

@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from capplan.errors import InputError
 from capplan.inputs.schema import Instance
 
+if TYPE_CHECKING:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
 # sheet -> [(column, unit, description)]
 SHEETS: dict[str, list[tuple[str, str, str]]] = {
-    "programme": [("key", "", "programme key"), ("value", "", "its value")],
+    "programme": [("key", "", "programme key (every key is listed below)"),
+                  ("value", "", "its value; leave blank for the default"),
+                  ("unit", "", "the value's unit"), ("meaning", "", "what the key means")],
     "history": [("year", "year", "a year before start, or 'before' for the total before "
                                  "the first year"), ("completed", "items", "realised")],
     "segments": [
@@ -55,7 +60,8 @@ SHEETS: dict[str, list[tuple[str, str, str]]] = {
     "regions": [("name", "", "a segment region"), ("execution_max", "per year",
                                                    "regional execution ceiling")],
     "objective": [("key", "", "terms or tolerance"), ("value", "", "finish, waiting / "
-                                                                   "finish=1")],
+                                                                   "finish=1"),
+                  ("unit", "", "the value's unit"), ("meaning", "", "what the key means")],
     "scenarios": [("scenario", "", "scenario name"), ("path", "", "e.g. capacity.execution.max"),
                   ("value", "", "TOML value")],
     "risks": [("id", "", "risk id; one row per effect, rows of one risk share the id"),
@@ -66,6 +72,31 @@ SHEETS: dict[str, list[tuple[str, str, str]]] = {
                                             "mode, high; choice: V1, V2, ..."),
               ("weights", "comma-separated", "choice only, optional")],
 }
+KEYS: dict[str, list[tuple[str, str, str]]] = {
+    "programme": [
+        ("name", "text", "the programme's name, printed on every output"),
+        ("start", "year", "first planned year"),
+        ("start_quarter", "quarter 1-4", "first planned quarter of the start year (default 1)"),
+        ("horizon_end", "year", "last planned year"),
+        ("granularity", "year, quarter or month", "length of a period (default quarter)"),
+        ("deadline", "year", "policy target: everything done by the end of this year "
+                             "(optional)"),
+        ("hard_deadline", "true or false", "true: a plan must meet the deadline "
+                                           "(default false: reported only)"),
+    ],
+    "objective": [
+        ("terms", "comma-separated", "lexicographic terms: finish, pNN (p95), tail, smooth, "
+                                     "waiting, cost, scope (default finish, p95, smooth, "
+                                     "waiting)"),
+        ("tolerance", "term=amount; ...", "how far each term may give: periods for finish "
+                                          "and pNN, a share (0.01 = 1%) for the others"),
+    ],
+}
+"""Every key of the key/value sheets, with its unit and meaning (listed in the template)."""
+WHOLE = {("history", "completed"), ("segments", "count"),
+         ("segments", "in_progress_engineering"), ("segments", "in_progress_ready"),
+         ("segments", "in_progress_execution")}
+"""Columns that hold whole numbers (counts of items)."""
 ENUMS = {("capacity", "stage"): ["engineering", "execution"],
          ("capacity", "kind"): ["throughput", "concurrent"],
          ("measures", "mode"): ["in", "out", "choose"],
@@ -132,7 +163,6 @@ def template(instance: Instance | None = None) -> bytes:
     validation (lists for enums, ranges for numbers), filled from `instance` if given."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     book = Workbook()
     for sheet in list(book.worksheets):
@@ -150,27 +180,67 @@ def template(instance: Instance | None = None) -> bytes:
             ws.column_dimensions[ws.cell(1, col).column_letter].width = max(12, len(name) + 2)
             letter = ws.cell(1, col).column_letter
             cells = f"{letter}{FIRST_DATA_ROW}:{letter}500"
-            if (sheet, name) in ENUMS:
-                rule = DataValidation(type="list", formula1='"' + ",".join(ENUMS[sheet, name])
-                                      + '"', allow_blank=True)
-            elif unit in ("items", "days", "weight", "per year", "per unit-year") or \
-                    unit.startswith("per year /"):
-                rule = DataValidation(type="decimal", operator="greaterThanOrEqual",
-                                      formula1="0", allow_blank=True)
-            elif unit.startswith("0..1") or unit == "share per year":
-                rule = DataValidation(type="decimal", operator="between", formula1="0",
-                                      formula2="1", allow_blank=True)
-            else:
+            rule = _validation(sheet, name, unit, note)
+            if rule is None:
                 continue
-            rule.error = f"{name}: {note or unit}"
             ws.add_data_validation(rule)
             rule.add(cells)
-        for r, row in enumerate(filled[sheet], start=FIRST_DATA_ROW):
+        rows = _with_keys(sheet, filled[sheet])
+        for r, row in enumerate(rows, start=FIRST_DATA_ROW):
             for c, value in enumerate(row, start=1):
                 ws.cell(r, c, value)
+        ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 1)
+        if sheet in KEYS:
+            for letter, width in zip("ABCD", (16, 28, 24, 70), strict=True):
+                ws.column_dimensions[letter].width = width
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _validation(sheet: str, name: str, unit: str, note: str) -> DataValidation | None:
+    """The data validation of a column, enforced (a wrong value is refused with a message
+    naming the column, what it holds and its unit): a list for enums, whole numbers >= 0 for
+    counts, numbers >= 0 for days, weights, capacities and costs, 0..1 for shares."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    what = f"{name}: {note or unit}" + (f" ({unit})" if unit and note else "")
+    if (sheet, name) in ENUMS:
+        rule = DataValidation(type="list", formula1='"' + ",".join(ENUMS[sheet, name]) + '"',
+                              allow_blank=True)
+        message = f"{what}. Choose one of: {', '.join(ENUMS[sheet, name])}."
+    elif (sheet, name) in WHOLE:
+        rule = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
+                              allow_blank=True)
+        message = f"{what}. A whole number, 0 or more."
+    elif unit in ("items", "days", "weight", "per year", "per unit-year") or \
+            unit.startswith("per year /"):
+        rule = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
+                              allow_blank=True)
+        message = f"{what}. A number, 0 or more."
+    elif unit.startswith("0..1") or unit == "share per year":
+        rule = DataValidation(type="decimal", operator="between", formula1="0", formula2="1",
+                              allow_blank=True)
+        message = f"{what}. A share between 0 and 1."
+    else:
+        return None
+    rule.showErrorMessage = True
+    rule.errorStyle = "stop"
+    rule.errorTitle = f"{sheet}: {name}"[:32]
+    rule.error = message[:255]
+    rule.showInputMessage = True
+    rule.promptTitle = name[:32]
+    rule.prompt = message[:255]
+    return rule
+
+
+def _with_keys(sheet: str, rows: list[list[Any]]) -> list[list[Any]]:
+    """A key/value sheet's rows with every key listed, each with its unit and meaning (keys
+    without a value left blank: the default applies); other sheets' rows as they are."""
+    if sheet not in KEYS:
+        return rows
+    values = {str(row[0]): row[1] for row in rows}
+    return [[key, values.get(key), unit, meaning] for key, unit, meaning in KEYS[sheet]]
 
 
 def _cells(path: Path) -> dict[str, list[tuple[int, dict[str, Any]]]]:
@@ -245,7 +315,7 @@ def read_workbook(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     programme = {}
     for row, rec in sheets.get("programme", []):
         key = str(rec.get("key", "")).strip()
-        if key:
+        if key and rec.get("value") is not None:
             programme[key] = r.put(f"programme.{key}", rec.get("value"), "programme", row,
                                    "value")
     r.raw["programme"] = programme
@@ -290,6 +360,8 @@ def read_workbook(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     for row, rec in sheets.get("objective", []):
         key = str(rec.get("key", "")).strip()
         value = rec.get("value", "")
+        if "value" not in rec:
+            continue
         if key == "terms":
             objective["terms"] = r.put("objective.terms", [t.strip() for t in str(value)
                                                            .split(",") if t.strip()],

@@ -6,12 +6,30 @@ show their milestones' delays against it in months.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import numpy as np
 import pandas as pd
 
 from capplan.core.routing import STAGES
 from capplan.inputs.calendar import months_between, steps
-from capplan.questions.variants import Outcome, solver_zero
+from capplan.inputs.load import Loaded
+from capplan.questions.variants import Outcome, Variant, run, solver_zero
+
+
+def solve_variants(base: Loaded, chosen: list[Variant], solver: str = "highs",
+                   time_limit: float = 600.0,
+                   progress: Progress | None = None) -> list[Outcome]:
+    """Each variant of `base` solved as one full plan, in order; `progress(1, total)` after
+    each (else the callback set by `reporting`)."""
+    report = progress_of(progress)
+    outcomes = []
+    for variant in chosen:
+        outcomes.append(run(base, variant, solver, time_limit=time_limit))
+        report(1, len(chosen))
+    return outcomes
 
 
 def summary_table(outcomes: list[Outcome]) -> pd.DataFrame:
@@ -111,3 +129,32 @@ def _waiting(o: Outcome) -> float | None:
         return None
     dt = periods["year"].nunique() / len(periods)
     return solver_zero(float(periods["remaining"].sum() * dt), float(o.loaded.instance.remaining))
+
+
+# --- progress -------------------------------------------------------------------------------
+
+Progress = Callable[[int, int], None]
+"""`progress(k, total)`: k more solves done of `total`."""
+PROGRESS: ContextVar[Progress | None] = ContextVar("capplan_progress", default=None)
+"""The progress callback of the questions run inside `reporting(...)`."""
+
+
+@contextmanager
+def reporting(progress: Progress | None) -> Iterator[None]:
+    """Within the block, the long questions (`explain_tail`, `tradeoff`, `marginal`) call
+    `progress(k, total)` as they solve, unless given a callback of their own."""
+    token = PROGRESS.set(progress)
+    try:
+        yield
+    finally:
+        PROGRESS.reset(token)
+
+
+def progress_of(progress: Progress | None) -> Progress:
+    """The callback to call: `progress`, else the one set by `reporting`, else none."""
+    chosen = progress or PROGRESS.get()
+    return chosen if chosen is not None else _silent
+
+
+def _silent(k: int, total: int) -> None:
+    """No progress reported."""

@@ -21,7 +21,7 @@ from capplan.core.results import Plan
 from capplan.core.routing import STAGES, new_releases
 from capplan.inputs.calendar import Calendar
 from capplan.inputs.load import Loaded
-from capplan.questions.compare import whole_numbers
+from capplan.questions.compare import Progress, progress_of, whole_numbers
 from capplan.questions.variants import Outcome, Variant
 from capplan.questions.whatif import earliest, gains, moved
 
@@ -217,18 +217,25 @@ def candidate_changes(base: Outcome, tail: pd.DataFrame) -> list[tuple[str, tupl
     return out
 
 
-def explain_tail(source: Loaded, base: Outcome, solver: str = "highs") -> TailExplanation:
-    """The whole explanation for a solved plan (see the module's docstring)."""
+def explain_tail(source: Loaded, base: Outcome, solver: str = "highs",
+                 progress: Progress | None = None) -> TailExplanation:
+    """The whole explanation for a solved plan (see the module's docstring).
+    `progress(k, total)` is called after each earliest plan (the reference and one per
+    candidate change)."""
+    report = progress_of(progress)
     built = base.built
     assert base.solution.x is not None
     tail, regions = composition(built, base.plan)
     binding = binding_limits(built, base.solution.x, base.plan, tail)
     start = _tail_start(built, base.plan)
+    candidates = candidate_changes(base, tail)
     reference = earliest(source, base.variant, solver)
+    report(1, len(candidates) + 1)
     rows = []
-    for label, overrides in candidate_changes(base, tail):
+    for label, overrides in candidates:
         variant = Variant(label, base.variant.scenario, base.variant.overrides + overrides)
         rows.append({"change": label, **gains(reference, earliest(source, variant, solver))})
+        report(1, len(candidates) + 1)
     changes = pd.DataFrame(rows, columns=["change", "finish_gain_months", "p95_gain_months",
                                           "waiting_saved"])
     if len(changes):
@@ -237,3 +244,14 @@ def explain_tail(source: Loaded, base: Outcome, solver: str = "highs") -> TailEx
     changes = whole_numbers(changes, ("finish_gain_months", "p95_gain_months"))
     return TailExplanation(built.calendar.milestone_label(start), tail, regions, binding,
                            changes)
+
+
+def tail_makeup(base: Outcome) -> TailExplanation:
+    """The tail's make-up and the limits binding in it for a solved plan, without the
+    candidate changes (no further solve)."""
+    built = base.built
+    assert base.solution.x is not None
+    tail, regions = composition(built, base.plan)
+    binding = binding_limits(built, base.solution.x, base.plan, tail)
+    return TailExplanation(built.calendar.milestone_label(_tail_start(built, base.plan)), tail,
+                           regions, binding)

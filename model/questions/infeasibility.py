@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from capplan.core.backends import Status, open_backend
 from capplan.core.build import build
@@ -26,6 +26,9 @@ from capplan.core.milestones import done_by_bounds, is_milestone
 from capplan.core.routing import STAGES
 from capplan.core.solve import plan
 from capplan.inputs.schema import CapacitySection, Instance
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -90,6 +93,8 @@ class Infeasibility:
         requirement, the earliest feasible finish, the limit, its current and needed value,
         the change and the year it is first needed; with no such change, one row whose note
         says why (`plan -f csv` on an infeasible plan)."""
+        import pandas as pd
+
         columns = ["requirement", "earliest_finish", "limit", "current", "needed", "change",
                    "from_year", "note"]
         common = {"requirement": self.requirement, "earliest_finish": self.earliest_finish}

@@ -29,13 +29,17 @@ from capplan.core.milestones import done_by_bounds
 from capplan.core.objectives import capacity_cost, capacity_level_cost, peak_cost
 from capplan.core.solve import NUMERIC_SLACK, plan
 from capplan.inputs.schema import Instance
+from capplan.questions.compare import Progress, progress_of
 
 
 def tradeoff(instance: Instance, periods: int = 8, stage: str = "execution",
-             solver: str = "highs") -> pd.DataFrame:
+             solver: str = "highs", progress: Progress | None = None) -> pd.DataFrame:
     """Per milestone (finish, p95) and target period: least peak capacity of `stage`, and
-    with that peak held the least capacity cost (or capacity-years)."""
+    with that peak held the least capacity cost (or capacity-years). `progress(k, total)`
+    is called after each plan and each point (two solves)."""
+    report = progress_of(progress)
     built = build(instance, peaks=True)
+    total = 2 + 2 * (periods + 1)
     backend = open_backend(solver, built.lp)
     undone = np.concatenate([*built.v.undone.values(), built.v.undone_total])
     lower, upper = built.lp.col_lower[undone], built.lp.col_upper[undone]
@@ -47,10 +51,12 @@ def tradeoff(instance: Instance, periods: int = 8, stage: str = "execution",
     rows = []
     for term in ("finish", "p95"):
         _, best = plan(instance, [term], solver=solver, method="search")
+        report(1, total)
         start = best.values.get(term) if best.status == Status.OPTIMAL else None
         if not isinstance(start, int):
             continue
         for period in range(start, min(start + periods, built.calendar.n - 1) + 1):
+            report(1, total)
             bounds = upper.copy()
             position = {c: i for i, c in enumerate(undone)}
             # the milestone by `period`, and (for p95) the rest still done within the horizon

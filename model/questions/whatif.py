@@ -26,6 +26,7 @@ from capplan.errors import InputError
 from capplan.inputs.calendar import months_between
 from capplan.inputs.load import Loaded
 from capplan.inputs.schema import Instance
+from capplan.questions.compare import Progress, progress_of
 from capplan.questions.variants import Outcome, Variant, run, solver_zero
 
 _ADD = re.compile(r"^(?P<stage>[a-z]+)=(?P<amount>[+-]?\d+(\.\d+)?)@(?P<year>\d{4})$")
@@ -140,15 +141,20 @@ def _label(value: str | float | None) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def marginal(source: Loaded, base: Outcome, solver: str) -> pd.DataFrame:
+def marginal(source: Loaded, base: Outcome, solver: str,
+             progress: Progress | None = None) -> pd.DataFrame:
     """Per stage and planned year up to the base finish: the gains of 100 more units of
-    capacity in that year only."""
+    capacity in that year only. `progress(k, total)` is called after each earliest plan."""
+    report = progress_of(progress)
     inst = base.loaded.instance
     reference = earliest(source, base.variant, solver)
     finish = reference["finish"]
     last = int(finish[:4]) if isinstance(finish, str) and finish[:4].isdigit() \
         else inst.programme.horizon_end
     rows = []
+    stages = [stage for stage in STAGES if getattr(inst.capacity, stage) is not None]
+    total = 1 + len(stages) * max(0, last + 1 - inst.programme.start)
+    report(1, total)
     for stage in STAGES:
         spec = getattr(inst.capacity, stage)
         if spec is None:
@@ -163,4 +169,5 @@ def marginal(source: Loaded, base: Outcome, solver: str) -> pd.DataFrame:
             variant = Variant(f"{stage} +100 in {year}", base.variant.scenario, overrides)
             rows.append({"stage": stage, "year": year,
                          **gains(reference, earliest(source, variant, solver))})
+            report(1, total)
     return pd.DataFrame(rows)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from capplan.questions.evaluate import Evaluation
     from capplan.questions.explain import TailExplanation
     from capplan.questions.variants import Outcome
+    from capplan.report.charts import Series
     from capplan.residents.notices import Residents
     from capplan.residents.register import Register
     from capplan.uncertainty.sweep import Sweep
@@ -153,37 +154,64 @@ class PlanResult:
     def tables(self) -> dict[str, pd.DataFrame]:
         if self.solution.status != Status.OPTIMAL:
             return {}
-        return {"trajectory": self.plan.trajectory, "periods": self.plan.periods,
-                "flows": self.plan.flows}
+        return {"trajectory": self.plan.trajectory, **integer_targets(self.loaded, self.plan),
+                "periods": self.plan.periods, "flows": self.plan.flows}
 
-    def charts(self) -> dict[str, bytes]:
-        return plan_charts(self.loaded, self.plan)
+    def charts(self, lang: str = "en") -> dict[str, bytes]:
+        return plan_charts(self.loaded, self.plan, lang)
 
 
-def plan_charts(loaded: Loaded, plan: Plan) -> dict[str, bytes]:
-    """The cumulative curve and the yearly targets of one plan, as PNG files."""
+def integer_targets(loaded: Loaded, plan: Plan) -> dict[str, pd.DataFrame]:
+    """The plan's whole-number targets below the year (`capplan.core.targets`): per period
+    when periods are shorter than a year (`period_targets`: a year's periods add up to its
+    target), and per region and year when there is more than one region
+    (`regional_targets`: each year's regions add up to its target)."""
+    from capplan.core.targets import period_targets, regional_targets
+
+    out = {}
+    if loaded.instance.programme.granularity != "year":
+        out["period_targets"] = period_targets(plan)
+    if len({s.region for s in loaded.instance.segment}) > 1:
+        regional = regional_targets(plan)
+        out["regional_targets"] = (regional.pivot(index="year", columns="region",
+                                                  values="completed")
+                                   .reset_index().rename_axis(columns=None))
+    return out
+
+
+def plan_charts(loaded: Loaded, plan: Plan, lang: str = "en",
+                baseline: Series | None = None) -> dict[str, bytes]:
+    """The cumulative curve (with `baseline`, a re-plan's plan in force, when given) and the
+    yearly targets of one plan, realised years in grey, as PNG files."""
     from capplan.report.charts import cumulative_chart, targets_chart
+    from capplan.report.words import word
 
     if plan.trajectory.empty:
         return {}
-    name = loaded.scenario or "plan"
+    name = loaded.scenario or word("plan", lang)
     targets = plan.trajectory[["year", "completed"]].rename(columns={"completed": name})
-    return {"cumulative.png": cumulative_chart([(name, plan, loaded.instance)]),
-            "targets.png": targets_chart(f"{loaded.instance.programme.name}: yearly targets",
-                                         targets)}
+    realised = [int(y) for y in plan.trajectory.loc[plan.trajectory["realised"], "year"]]
+    return {"cumulative.png": cumulative_chart([(name, plan, loaded.instance)], lang,
+                                               baseline=baseline),
+            "targets.png": targets_chart(
+                f"{loaded.instance.programme.name}: {word('yearly_targets', lang)}", targets,
+                realised, lang)}
 
 
-def variant_charts(title: str, outcomes: list[Outcome],
-                   targets: pd.DataFrame) -> dict[str, bytes]:
+def variant_charts(title: str, outcomes: list[Outcome], targets: pd.DataFrame,
+                   lang: str = "en") -> dict[str, bytes]:
     """The cumulative curves and the yearly targets of variants, as PNG files."""
     from capplan.report.charts import cumulative_chart, targets_chart
+    from capplan.report.words import word
 
     instance = outcomes[0].loaded.instance
+    history = [int(y) for y in instance.history.completed]
     return {
         "cumulative.png": cumulative_chart([(o.variant.label, o.plan, o.loaded.instance)
-                                            for o in outcomes]),
-        "targets.png": targets_chart(f"{instance.programme.name}: yearly targets ({title})",
-                                     targets),
+                                            for o in outcomes], lang),
+        "targets.png": targets_chart(
+            f"{instance.programme.name}: {word('yearly_targets', lang)} ({title})", targets,
+            history, lang),
     }
 
 
@@ -209,8 +237,8 @@ class CompareResult:
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"comparison": self.summary, "targets": self.targets.reset_index()}
 
-    def charts(self) -> dict[str, bytes]:
-        return variant_charts(self.kind, self.outcomes, self.targets.reset_index())
+    def charts(self, lang: str = "en") -> dict[str, bytes]:
+        return variant_charts(self.kind, self.outcomes, self.targets.reset_index(), lang)
 
 
 @dataclass
@@ -250,8 +278,8 @@ class WhatifResult:
             out["marginal"] = self.marginal
         return out
 
-    def charts(self) -> dict[str, bytes]:
-        return variant_charts(self.kind, self.outcomes, self.targets.reset_index())
+    def charts(self, lang: str = "en") -> dict[str, bytes]:
+        return variant_charts(self.kind, self.outcomes, self.targets.reset_index(), lang)
 
     def sentences(self) -> list[str]:
         """The gains in words."""
@@ -306,15 +334,16 @@ class ExplainResult:
         return {"segments": t.composition, "regions": t.regions,
                 "binding": t.binding.drop(columns=["years"]), "changes": t.changes}
 
-    def charts(self) -> dict[str, bytes]:
+    def charts(self, lang: str = "en") -> dict[str, bytes]:
         from capplan.report.charts import shares_chart
+        from capplan.report.words import word
 
         if self.tail is None:
             return {}
         return {"tail.png": shares_chart(
-            f"{self.loaded.instance.programme.name}: who makes up the tail (% by segment)",
+            f"{self.loaded.instance.programme.name}: {word('tail_title', lang)}",
             self.tail.composition, "segment",
-            {"last_5_share": "last 5%", "last_1_share": "last 1%"})}
+            {"last_5_share": word("last_5", lang), "last_1_share": word("last_1", lang)})}
 
     def sentences(self) -> list[str]:
         if self.tail is None:
@@ -342,12 +371,13 @@ class TradeoffResult:
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"tradeoff": self.table}
 
-    def charts(self) -> dict[str, bytes]:
+    def charts(self, lang: str = "en") -> dict[str, bytes]:
         from capplan.report.charts import tradeoff_chart
+        from capplan.report.words import word
 
         return {"tradeoff.png": tradeoff_chart(
-            f"{self.loaded.instance.programme.name}: {self.stage} capacity needed per date",
-            self.table, f"least_peak_{self.stage}")}
+            f"{self.loaded.instance.programme.name}: {word(self.stage, lang)}, "
+            f"{word('capacity_needed', lang)}", self.table, f"least_peak_{self.stage}", lang)}
 
 
 @dataclass
@@ -378,15 +408,23 @@ class EvaluateResult:
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"targets": self.evaluation.table}
 
-    def charts(self) -> dict[str, bytes]:
-        from capplan.report.charts import targets_chart
+    def charts(self, lang: str = "en") -> dict[str, bytes]:
+        from capplan.report.charts import targets_chart, targets_vs_plan_chart
+        from capplan.report.words import word
 
-        bars = self.evaluation.table[["year", "target", "optimal"]].astype(float).rename(
-            columns={"target": "given targets", "optimal": "optimal plan"})
+        table = self.evaluation.table
+        name = self.loaded.instance.programme.name
+        bars = table[["year", "target", "optimal"]].astype(float).rename(
+            columns={"target": word("given_targets", lang),
+                     "optimal": word("optimal_plan", lang)})
         bars["year"] = bars["year"].astype(int)
+        realised = [int(y) for y in table.loc[table["realised"], "year"]]
         return {"targets.png": targets_chart(
-            f"{self.loaded.instance.programme.name}: given targets and the optimal plan",
-            bars)}
+                    f"{name}: {word('given_targets', lang)} / {word('optimal_plan', lang)}",
+                    bars, realised, lang),
+                "targets_vs_plan.png": targets_vs_plan_chart(
+                    f"{name}: {word('targets_vs_plan', lang)}", table,
+                    self.evaluation.optimal.trajectory, self.loaded.instance, lang)}
 
     def sentences(self) -> list[str]:
         return self.evaluation.sentences()
@@ -445,13 +483,16 @@ class ReplanResult:
         return {"variance": r.variance, "trajectory": r.plan.trajectory,
                 "periods": r.plan.periods, "flows": r.plan.flows}
 
-    def charts(self) -> dict[str, bytes]:
-        from capplan.report.charts import variance_chart
+    def charts(self, lang: str = "en") -> dict[str, bytes]:
+        from capplan.report.charts import trajectory_series, variance_chart
+        from capplan.report.words import word
 
         r = self.replanned
-        out = {"variance.png": variance_chart(self.title, r.variance)}
+        out = {"variance.png": variance_chart(self.title, r.variance, lang)}
         if r.solution.status == Status.OPTIMAL:
-            out.update(plan_charts(r.loaded, r.plan))
+            baseline = (trajectory_series(word("baseline", lang), r.baseline.trajectory)
+                        if r.baseline.trajectory else None)
+            out.update(plan_charts(r.loaded, r.plan, lang, baseline))
         return out
 
 
@@ -527,18 +568,20 @@ class SweepResult:
         out.update(fan=s.fan.round(1), samples=s.samples)
         return out
 
-    def charts(self) -> dict[str, bytes]:
+    def charts(self, lang: str = "en") -> dict[str, bytes]:
         from capplan.report.charts import fan_chart, heatmap_chart, tornado_chart
+        from capplan.report.words import word
 
         s, name = self.sweep, self.loaded.instance.programme.name
         files = {"fan.png": fan_chart(
-            f"{name}: cumulative completions over {self.samples} samples", s.fan,
-            float(self.loaded.instance.scope), self.loaded.instance.programme.deadline)}
+            f"{name}: {word('cumulative_title', lang)}, {self.samples} samples", s.fan,
+            self.loaded.instance, lang)}
         if len(s.tornado):
-            files["tornado.png"] = tornado_chart(f"{name}: swing of the P50 finish per risk",
-                                                 s.tornado)
-            files["heatmap.png"] = heatmap_chart(f"{name}: risks by likelihood and impact",
-                                                 s.tornado)
+            files["tornado.png"] = tornado_chart(f"{name}: {word('swing', lang)}", s.tornado,
+                                                 lang)
+            files["heatmap.png"] = heatmap_chart(
+                f"{name}: {word('likelihood', lang)} x {word('impact', lang)}", s.tornado,
+                lang)
         return files
 
 
@@ -588,7 +631,7 @@ class ResidentsResult:
         return {"residents": table, "letters": r.letters, "segments": r.segments,
                 "regions": r.regions}
 
-    def charts(self) -> dict[str, bytes]:
+    def charts(self, lang: str = "en") -> dict[str, bytes]:
         return {}
 
 
@@ -614,7 +657,7 @@ class Validation:
     def tables(self) -> dict[str, pd.DataFrame]:
         return {}
 
-    def charts(self) -> dict[str, bytes]:
+    def charts(self, lang: str = "en") -> dict[str, bytes]:
         return {}
 
 
@@ -637,12 +680,20 @@ Result = (PlanResult | CompareResult | WhatifResult | ExplainResult | TradeoffRe
           | EvaluateResult | ReplanResult | SweepResult | ResidentsResult | Validation)
 
 
-def output_files(result: Result) -> dict[str, str | bytes]:
-    """Every file a command writes into `--out`: its tables as CSV and one workbook, its JSON
-    document and its charts (residents: tables and JSON only, no workbook)."""
+def output_files(result: Result, lang: str | None = None) -> dict[str, str | bytes]:
+    """Every file a command writes into `--out`: its tables as CSV and one workbook (a front
+    sheet with the headline, formats, units), its JSON document and its charts in `lang`
+    (default: the locale's; residents: tables and JSON only, no workbook)."""
     import json
 
-    from capplan.report.files import results_workbook
+    from capplan.report.words import checked
+    from capplan.report.workbook import headline
+    from capplan.report.workbook import results_workbook as workbook
+
+    lang = checked(lang)
+
+    def results_workbook(tables: dict[str, pd.DataFrame], _: Any) -> bytes:
+        return workbook(tables, headline(result, lang), lang)
 
     doc = result.to_dict()
     tables = result.tables()
@@ -658,6 +709,9 @@ def output_files(result: Result) -> dict[str, str | bytes]:
 
             files["trajectory.csv"] = trajectory_csv(plan)
             files["capacity.csv"] = capacity_csv(plan)
+            for name in ("period_targets", "regional_targets"):
+                if name in tables:
+                    files[f"{name}.csv"] = tables[name].to_csv(index=False)
             files[f"{result.kind}.xlsx"] = results_workbook(tables, front(doc))
         files["plan.json"] = json.dumps(doc, indent=2) + "\n"
     elif isinstance(result, ResidentsResult):
@@ -666,7 +720,7 @@ def output_files(result: Result) -> dict[str, str | bytes]:
     else:
         files[f"{result.kind}.json"] = json.dumps(doc, indent=2) + "\n"
         files[f"{result.kind}.xlsx"] = results_workbook(tables, front(doc))
-    files.update(result.charts())
+    files.update(result.charts(lang))
     if isinstance(result, SweepResult) and parquet_available():
         files["samples.parquet"] = result.sweep.samples.to_parquet(index=False)
     return files

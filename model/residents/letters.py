@@ -4,16 +4,33 @@ A completion is a quarter (`2027Q2`), a year at yearly granularity (`2027`), or 
 the plan's horizon. The sentence says when the home is expected to be strengthened: in one
 quarter, or between two; that the works have started, for an address already in execution;
 that the plan does not reach that far, beyond the horizon; and that it was the resident's own
-choice, after a postponement.
+choice, after a postponement. The wording is in `letters.toml` next to this module, where a
+communications team can change it without touching the code.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 _LABEL = re.compile(r"^(\d{4})(?:Q([1-4]))?$")
 _EN_ORDINAL = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th"}
+WORDING = Path(__file__).with_name("letters.toml")
+"""The letters' wording in Dutch and English, editable (placeholders in braces)."""
+
+
+@functools.cache
+def wording() -> dict[str, dict[str, str]]:
+    """The sentences of letters.toml per language (read once)."""
+    return tomllib.loads(WORDING.read_text(encoding="utf-8"))
+
+
+def _say(lang: str, key: str, **values: Any) -> str:
+    return wording()[lang][key].format(**values)
 
 
 @dataclass(frozen=True)
@@ -31,58 +48,48 @@ class Moment:
             return None
         return Moment(int(match[1]), int(match[2]) if match[2] else None)
 
-    def nl(self) -> str:
+    def said(self, lang: str) -> str:
+        """The moment in words: a year, or its quarter (`het 2e kwartaal van 2027`)."""
         if self.quarter is None:
             return str(self.year)
-        return f"het {self.quarter}e kwartaal van {self.year}"
+        return _say(lang, "quarter", quarter=self.quarter, year=self.year,
+                    ordinal=_EN_ORDINAL[self.quarter])
+
+    def nl(self) -> str:
+        return self.said("nl")
 
     def en(self) -> str:
-        if self.quarter is None:
-            return str(self.year)
-        return f"the {_EN_ORDINAL[self.quarter]} quarter of {self.year}"
+        return self.said("en")
 
 
-def _when_nl(first: Moment, last: Moment) -> str:
-    return f"in {first.nl()}" if first == last else f"tussen {first.nl()} en {last.nl()}"
+def _when(lang: str, first: Moment, last: Moment) -> str:
+    if first == last:
+        return _say(lang, "in_one", first=first.said(lang))
+    return _say(lang, "between", first=first.said(lang), last=last.said(lang))
 
 
-def _when_en(first: Moment, last: Moment) -> str:
-    return f"in {first.en()}" if first == last else f"between {first.en()} and {last.en()}"
+def sentence(lang: str, first: str | None, last: str | None, horizon_end: int,
+             started: bool = False, postponed: bool = False) -> str:
+    """The sentence in `lang` (nl or en) for a completion window from `first` to `last`
+    (labels; None beyond the horizon ending in `horizon_end`). `started`: the works are under
+    way; `postponed`: the resident chose a later start."""
+    a, b = Moment.parse(first), Moment.parse(last)
+    lead = _say(lang, "postponed") if postponed else ""
+    if a is None:
+        text = _say(lang, "started_beyond" if started else "beyond", horizon_end=horizon_end)
+    elif b is None:
+        text = _say(lang, "started_open" if started else "planned_open",
+                    first=a.said(lang), horizon_end=horizon_end)
+    else:
+        text = _say(lang, "started" if started else "planned", when=_when(lang, a, b))
+    return lead + text
 
 
 def sentences(first: str | None, last: str | None, horizon_end: int, started: bool = False,
               postponed: bool = False) -> tuple[str, str]:
-    """The Dutch and English sentence for a completion window from `first` to `last` (labels;
-    None beyond the horizon ending in `horizon_end`). `started`: the works are under way;
-    `postponed`: the resident chose a later start."""
-    a, b = Moment.parse(first), Moment.parse(last)
-    lead_nl = "Op uw verzoek is de versterking uitgesteld. " if postponed else ""
-    lead_en = "At your request the strengthening has been postponed. " if postponed else ""
-    if started:
-        subject_nl = "De versterking van uw woning is begonnen; naar verwachting is die klaar"
-        subject_en = "The strengthening of your home has started; we expect it to be finished"
-    else:
-        subject_nl = "Naar verwachting wordt uw woning"
-        subject_en = "We expect your home to be strengthened"
-    done_nl = "" if started else " versterkt"
-    if a is None:
-        nl = (f"Naar verwachting wordt uw woning niet vóór het einde van {horizon_end} "
-              "versterkt; wij laten u meer weten zodra de planning verder reikt.")
-        en = (f"We do not expect your home to be strengthened before the end of {horizon_end}; "
-              "we will tell you more as soon as the plan reaches further.")
-        if started:
-            nl = (f"De versterking van uw woning is begonnen; naar verwachting is die niet vóór "
-                  f"het einde van {horizon_end} klaar.")
-            en = (f"The strengthening of your home has started; we do not expect it to be "
-                  f"finished before the end of {horizon_end}.")
-    elif b is None:
-        nl = (f"{subject_nl} niet eerder dan {a.nl()}{done_nl}, mogelijk pas na "
-              f"{horizon_end}.")
-        en = f"{subject_en} no sooner than {a.en()}, possibly only after {horizon_end}."
-    else:
-        nl = f"{subject_nl} {_when_nl(a, b)}{done_nl}."
-        en = f"{subject_en} {_when_en(a, b)}."
-    return lead_nl + nl, lead_en + en
+    """The Dutch and English sentence for a completion window (see `sentence`)."""
+    return (sentence("nl", first, last, horizon_end, started, postponed),
+            sentence("en", first, last, horizon_end, started, postponed))
 
 
 def change_sentences(moved: int | None, reason_nl: str, reason_en: str) -> tuple[str, str]:
@@ -91,11 +98,12 @@ def change_sentences(moved: int | None, reason_nl: str, reason_en: str) -> tuple
     if moved is None:
         return "", ""
     if moved == 0:
-        return ("Dat is hetzelfde als in onze vorige brief.",
-                "That is the same as in our previous letter.")
+        return _say("nl", "same"), _say("en", "same")
     count = abs(moved)
-    nl_q = "kwartaal" if count == 1 else "kwartalen"
-    en_q = "quarter" if count == 1 else "quarters"
-    nl_dir, en_dir = ("later", "later") if moved > 0 else ("eerder", "earlier")
-    return (f"Dat is {count} {nl_q} {nl_dir} dan in onze vorige brief ({reason_nl}).",
-            f"That is {count} {en_q} {en_dir} than in our previous letter ({reason_en}).")
+
+    def said(lang: str, reason: str) -> str:
+        return _say(lang, "moved", count=count,
+                    quarters=_say(lang, "quarter_one" if count == 1 else "quarter_many"),
+                    direction=_say(lang, "later" if moved > 0 else "earlier"), reason=reason)
+
+    return said("nl", reason_nl), said("en", reason_en)

@@ -95,8 +95,10 @@ def test_relative_ramp_up() -> None:
 
 @covers("add_ramp_limit")
 def test_ramp_per_quarter() -> None:
-    """Quarterly: an annual ramp-up of 800 lets the rate grow 200 a quarter; from 1,400 the
-    first quarter may run at 1,600 a year, i.e. 400 items. 400 items -> all in 2025Q1."""
+    """Quarterly: an annual ramp-up of 800 lets the rate grow 200 a quarter; from 1,400 (the
+    mean of the year before) the first quarter's mean may exceed it by 800 x (1/2 + 1/8) years
+    = 500 (before: by one quarter's 200), so it may run at up to 1,900 a year, i.e. 475 items.
+    400 items -> all in 2025Q1, at the least level that carries them: 400 x 4 = 1,600."""
     inst = make([segment(count=400)], granularity="quarter",
                 execution={"initial": 1400, "max": 3500, "ramp_up": 800})
     built, sol, plan = solve(inst)

@@ -72,7 +72,8 @@ def _weights(built: Built, stage: str) -> np.ndarray:
 
 def check_capacity(built: Built, plan_: Plan) -> None:
     """Throughput: weighted items leaving the stage <= level x dt; concurrent: weighted items
-    in the stage (entered and not yet left) <= level; regional ceilings likewise."""
+    in the stage at the end of each period (entered and not yet left) <= level; regional
+    ceilings likewise; ramps between consecutive levels per year of time between them."""
     flows, periods, n, dt = plan_.flows, plan_.periods, built.calendar.n, built.calendar.dt
     tol = _tol(built)
     _, wip_inside = wip_profiles(built.instance, built.routing)
@@ -98,10 +99,16 @@ def check_capacity(built: Built, plan_: Plan) -> None:
             assert wip_inside[stage].sum(axis=0)[0] <= given[0] + tol
         assert np.all(level <= spec.max + tol) and np.all(level >= spec.min - tol)
         previous = np.concatenate([[spec.initial], level[:-1]])
+        # years between consecutive levels: a throughput level is a rate averaged over its
+        # period and `initial` one averaged over the year before the start, so the first
+        # step spans from the middle of that year to the middle of period 0; a concurrent
+        # level stands at its period's end and `initial` at the start
+        years = np.full(n, dt)
+        years[0] = (1.0 + dt) / 2.0 if spec.kind == "throughput" else dt
         if spec.ramp_up is not None:
-            assert np.all(level - previous <= spec.ramp_up * dt + tol)
+            assert np.all(level - previous <= spec.ramp_up * years + tol)
         if spec.ramp_down is not None:
-            assert np.all(previous - level <= spec.ramp_down * dt + tol)
+            assert np.all(previous - level <= spec.ramp_down * years + tol)
     execution = built.instance.capacity.execution
     for region in built.instance.region:
         assert execution is not None and execution.kind == "throughput"

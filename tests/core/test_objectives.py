@@ -11,44 +11,49 @@ from capplan.inputs.schema import validate
 
 
 def _tail_instance(terms: list[str]):  # type: ignore[no-untyped-def]
-    """10 slow items (execution 730 days = 2 years) and 190 fast ones (0 days); execution is
-    concurrent, 100 places at once; a slow item holds a place 2 years, a fast one 1 year."""
+    """10 slow items (execution 1,095 days = 3 years) and 190 fast ones (365 days); execution is
+    concurrent, 100 places at once, counted at each year's end: a slow item holds a place at
+    the ends of the 3 years from the one it starts in and is done in the fourth, a fast one
+    at the end of the year it starts in and is done in the next. (Before, fast items of 0 days
+    held a place in the year they started and were done in it; an item of 0 days now holds
+    no place, so the fast items take a year, and every year below is one later.)"""
     return make(
-        [segment("slow", 10, exe=730), segment("fast", 190)],
+        [segment("slow", 10, exe=1095), segment("fast", 190, exe=365)],
         execution={"kind": "concurrent", "initial": 100, "max": 100},
         terms=terms,
     )
 
 
 def test_finish_first() -> None:
-    """[finish, p95]: the slow items must start in 2025 to finish in 2027 (earliest), holding
-    10 places in 2025 and 2026, so fast runs 90 + 90 + 10: cumulative 90, 180, 200. p95 =
-    ceil(0.95 x 200) = 190 items -> 2027."""
+    """[finish, p95]: 190 fast place-years and 30 slow ones need starts in 2025-2027, so the
+    last fast items are done in 2028; the slow ones start in 2025 to be done by 2028 too,
+    holding 10 places in 2025-2027, so fast starts run 90 + 90 + 10: cumulative done 0, 90,
+    180, 200. p95 = ceil(0.95 x 200) = 190 items -> 2028 (180 by 2027 is short)."""
     _, _, plan = solve(_tail_instance(["finish", "p95"]))
-    assert plan.milestones["finish"] == "2027"
-    assert plan.milestones["p95"] == "2027"
+    assert plan.milestones["finish"] == "2028"
+    assert plan.milestones["p95"] == "2028"
 
 
 def test_tail_puts_p95_first() -> None:
-    """tail = [p95, finish]: 190 fast items by 2026 need all 100 places in 2025 and 90 in
-    2026; the slow items then start in 2026 (10 places) and finish in 2028."""
+    """tail = [p95, finish]: 190 fast items done by 2027 need all 100 places in 2025 and 90 in
+    2026; the slow items then start in 2026 (10 places) and are done in 2029."""
     _, sol, plan = solve(_tail_instance(["tail"]))
     assert sol.terms == ["p95", "finish"]
-    assert plan.milestones["p95"] == "2026"
-    assert plan.milestones["finish"] == "2028"
+    assert plan.milestones["p95"] == "2027"
+    assert plan.milestones["finish"] == "2029"
 
 
 def test_tolerance_relaxes_a_milestone() -> None:
-    """[finish, p95] with finish held within 1 period: finish may be 2028, which lets p95 be
-    2026 as under `tail`."""
+    """[finish, p95] with finish held within 1 period: finish may be 2029, which lets p95 be
+    2027 as under `tail`."""
     inst = make(
-        [segment("slow", 10, exe=730), segment("fast", 190)],
+        [segment("slow", 10, exe=1095), segment("fast", 190, exe=365)],
         execution={"kind": "concurrent", "initial": 100, "max": 100},
         terms=["finish", "p95"], tolerance={"finish": 1},
     )
     _, _, plan = solve(inst)
-    assert plan.milestones["p95"] == "2026"
-    assert plan.milestones["finish"] == "2028"
+    assert plan.milestones["p95"] == "2027"
+    assert plan.milestones["finish"] == "2029"
 
 
 def test_waiting_alone() -> None:

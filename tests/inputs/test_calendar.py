@@ -31,19 +31,23 @@ def test_whole_lags() -> None:
 
 
 def test_occupancy_kernel() -> None:
-    """Lag 1.5: half leave after 1 period (occupy t), half after 2 (occupy t, t+1); lag 0
-    still occupies one period."""
+    """Items in the stage at the end of each period. Lag 1.5: half leave after 1 period (in
+    at the end of t), half after 2 (in at the ends of t, t+1): [1.0, 0.5], adding up to 1.5.
+    Lag 0.3 ({0: 0.7, 1: 0.3}): only the 0.3 leaving in t + 1 is in at the end of t: [0.3]
+    (was [1.0] when an item counted in at least one period). Lag 0 holds no place (was
+    [1.0])."""
     assert list(occupancy_kernel({1: 0.5, 2: 0.5})) == [1.0, 0.5]
-    assert list(occupancy_kernel({0: 1.0})) == [1.0]
+    assert list(occupancy_kernel({0: 0.7, 1: 0.3})) == pytest.approx([0.3])
+    assert list(occupancy_kernel({0: 1.0})) == []
 
 
 def test_wip_profiles() -> None:
     """Lead time 2.5 periods: work in progress leaves at 0.4, 0.4, 0.2 in periods 0, 1, 2.
-    As for new items, an item does not occupy the period in which it leaves (except one that
-    leaves in period 0): in the stage 1.0 in period 0, 0.2 in period 1 (the share leaving in
-    period 2), 0 after."""
+    As for new items, it is counted in the stage at the end of each period: 1 - 0.4 = 0.6 at
+    the end of period 0, 0.2 at the end of period 1 (the share leaving in period 2), 0 after.
+    (Before, the 0.4 leaving in period 0 also counted in period 0, giving 1.0.)"""
     assert np.allclose(wip_completion(2.5, 5), [0.4, 0.4, 0.2, 0, 0])
-    assert np.allclose(wip_occupancy(2.5, 5), [1.0, 0.2, 0, 0, 0])
+    assert np.allclose(wip_occupancy(2.5, 5), [0.6, 0.2, 0, 0, 0])
     assert np.allclose(wip_completion(0.0, 3), [1, 0, 0])
 
 
