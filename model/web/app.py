@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -243,6 +243,7 @@ class JobRequest(BaseModel):
     objective: str | None = None
     overrides: list[str] = Field(default_factory=list, max_length=200)
     params: dict[str, Any] = Field(default_factory=dict)
+    lang: Literal["en", "nl"] = "en"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -398,11 +399,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 spec = JobSpec(kind="compare", instance=str(instances.path(key)),
                                name=instances.label(key), source=instances.name(key),
                                params={"vary": vary,
-                                       "scenario": [scenario] if scenario else []})
+                                       "scenario": [scenario] if scenario else []},
+                               lang=language(request))
             else:
                 spec = JobSpec(kind="plan", instance=str(instances.path(key)),
                                name=instances.label(key), source=instances.name(key),
-                               scenario=scenario, objective=objective, overrides=settings_)
+                               scenario=scenario, objective=objective, overrides=settings_,
+                               lang=language(request))
             job_id = submit(spec, loaded, key)
         except InputError as exc:
             errors, general = field_errors(exc, fields)
@@ -439,6 +442,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 params = {"samples": _int(form, "samples", 1, MAX_SAMPLES),
                           "seed": _int(form, "seed", 0, 2**31),
                           "tornado_samples": _int(form, "tornado_samples", 0, 100)}
+            elif kind == "report":
+                params = {"scenario": [s for s in raw.getlist("scenarios") if isinstance(s, str)],
+                          "samples": _int(form, "samples", 0, MAX_SAMPLES),
+                          "tornado_samples": _int(form, "tornado_samples", 0, 100)}
             elif kind == "evaluate":
                 path, name = await targets_file(raw)
                 params["targets"] = str(path)
@@ -447,7 +454,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 raise Refused(404, f"no question {kind!r}")
             spec = JobSpec(kind=kind, instance=str(instances.path(key)),
                            name=instances.label(key), source=instances.name(key),
-                           scenario=scenario if kind != "compare" else None, params=params)
+                           scenario=scenario if kind not in ("compare", "report") else None,
+                           params=params, lang=language(request))
             job_id = submit(spec, loaded, key)
         except InputError as exc:
             if request.headers.get("hx-request"):
@@ -639,7 +647,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            name=instances.label(body.instance),
                            source=instances.name(body.instance), scenario=body.scenario,
                            objective=body.objective, overrides=body.overrides,
-                           params=body.params)
+                           params=body.params, lang=body.lang)
         except ValidationError as exc:
             raise InputError("request", [(".".join(str(p) for p in e["loc"]), e["msg"])
                                          for e in exc.errors()]) from None

@@ -27,7 +27,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Kind = Literal["plan", "compare", "whatif", "explain", "tradeoff", "evaluate", "sweep",
-               "reproduce"]
+               "report", "reproduce"]
 
 SHOWN = ".shown"
 """A run's marker: the server has sent its result to whoever waited for it."""
@@ -53,6 +53,7 @@ class JobSpec(BaseModel):
     objective: str | None = None
     overrides: list[str] = Field(default_factory=list)
     params: dict[str, Any] = Field(default_factory=dict)
+    lang: Literal["en", "nl"] = "en"
 
     def command(self) -> list[str]:
         """The command line that computes the same result (what the ledger records, so that
@@ -65,7 +66,7 @@ class JobSpec(BaseModel):
         if self.objective:
             line += ["--objective", self.objective]
         for key, value in self.params.items():
-            if key == "names":  # how messages name pasted tables: not an option
+            if key in ("names", "lang"):  # how messages name pasted tables: not an option
                 continue
             values = value if isinstance(value, list) else [value]
             for v in values:
@@ -130,6 +131,11 @@ def compute(spec: JobSpec, progress: Callable[[int, int], None], base: Any = Non
                          seed=int(p.get("seed", 7)), workers=1,
                          tornado_samples=int(p.get("tornado_samples", 0)),
                          scenario=spec.scenario, progress=progress, **common)
+    if spec.kind == "report":
+        return api.report(instance, scenarios=list(p.get("scenario", [])),
+                          samples=int(p.get("samples", 0)),
+                          tornado_samples=int(p.get("tornado_samples", 0)), workers=1,
+                          **common)
     raise ValueError(f"unknown job kind {spec.kind}")
 
 
@@ -157,7 +163,10 @@ def run_job(spec_data: dict[str, Any], job_path: str, ledger: str, runs: str,
             job.update(status="done", reproduction=again.to_dict(), finished=time.time())
             return
         began = time.time()
-        result = compute(spec, progress, base)
+        from capplan import api as public
+
+        with public.reporting(progress):  # the long questions count their solves too
+            result = compute(spec, progress, base)
         computed = time.time()
     except InputError as exc:
         if spec.source and exc.source == spec.instance:
@@ -174,6 +183,8 @@ def run_job(spec_data: dict[str, Any], job_path: str, ledger: str, runs: str,
         return
     try:
         run_id = api.record(result, ledger, command=spec.command())
+        if hasattr(result, "run_id"):  # the annex names the run that reproduces it
+            result.run_id = run_id
         recorded = time.time()
     except Exception as exc:
         job.update(status="failed", error=f"could not record the run in the ledger: {exc}",
@@ -194,18 +205,24 @@ def run_job(spec_data: dict[str, Any], job_path: str, ledger: str, runs: str,
     deadline = time.monotonic() + SHOWN_WAIT
     while not shown.exists() and time.monotonic() < deadline:  # the result first, on a busy
         time.sleep(0.01)                                        # machine the files after it
-    write_files(result, folder)
+    write_files(result, folder, spec.lang)
     job.update(files=True)
 
 
-def write_files(result: Any, run_folder: Path) -> None:
-    """The result's download files, the same `--out` writes, into `files/` of the run's
-    folder, all at once (written aside, then the folder renamed)."""
+def write_files(result: Any, run_folder: Path, lang: str = "en") -> None:
+    """The result's download files in the page's language, the same `--out` writes (an
+    annex: its Word and HTML documents), into `files/` of the run's folder, all at once
+    (written aside, then the folder renamed)."""
     from capplan.report.documents import output_files
 
     part = run_folder / f".files.{os.getpid()}.part"
     part.mkdir(parents=True, exist_ok=True)
-    for name, content in output_files(result).items():
+    if result.kind == "report":
+        files: dict[str, str | bytes] = {f"annex.{kind}": result.document(lang, kind)
+                                         for kind in ("docx", "html")}
+    else:
+        files = output_files(result, lang)
+    for name, content in files.items():
         if isinstance(content, bytes):
             (part / name).write_bytes(content)
         else:

@@ -98,6 +98,13 @@ WORDS: dict[str, tuple[str, str]] = {
                         "Trekkingen per risico voor de tornado (0: geen)"),
     "no_risks": ("The instance has no risk register to sweep.",
                  "De instantie heeft geen risicoregister om door te rekenen."),
+    "annex": ("Advice-letter annex", "Bijlage bij een adviesbrief"),
+    "annex_help": ("Word and HTML: yearly targets per scenario ticked (none: all), milestones, "
+                   "the tail, the price of each measure, the risks with samples, every "
+                   "assumption and source.",
+                   "Word en HTML: jaardoelen per aangevinkt scenario (geen: alle), mijlpalen, "
+                   "de staart, de prijs van elke maatregel, de risico's met trekkingen, elke "
+                   "aanname en bron."),
     "run_button": ("Run", "Uitvoeren"),
     "job": ("Job", "Taak"),
     "queued": ("Waiting for a free worker", "Wacht op een vrije rekenkern"),

@@ -183,6 +183,9 @@ def make_view(result: Result) -> View:
         view = sweep_view(result)
     elif kind == "tradeoff":
         view = tradeoff_view(result)
+    elif kind == "report":  # the annex: its tables here, its documents to download
+        view = {"status": None, "milestones": None, "sentences": [],
+                "tables": [table(n, f) for n, f in result.tables().items()], "charts": []}
     else:  # explain, evaluate
         said: Any = result  # both have sentences()
         view = {"status": doc.get("status"),

@@ -281,3 +281,21 @@ def test_pages_are_well_formed_html(client: TestClient) -> None:
     for path in ("/", "/instance?i=toy", "/instance?i=groningen-2024&lang=nl", "/runs",
                  f"/runs/{run}", "/instance?i=nothing"):
         html5lib.HTMLParser(strict=True).parse(client.get(path).text)
+
+
+def test_advice_letter_annex_downloads_in_the_pages_language(client: TestClient) -> None:
+    """The annex of the toy (no risks sampled) as Word and HTML, in Dutch when the page is;
+    the plan's downloads likewise (their workbook and charts in the page's language)."""
+    client.cookies.set("lang", "nl")
+    try:
+        state = ask(client, "report", {"instance": "toy", "samples": "0",
+                                       "tornado_samples": "0"})
+    finally:
+        client.cookies.delete("lang")
+    assert state["status"] == "done", state
+    files = finished_files(client, state["run"])
+    assert files == ["annex.docx", "annex.html"]
+    html = client.get(f"/runs/{state['run']}/files/annex.html").text
+    assert '<html lang="nl"' in html
+    expected = capplan.api.report("toy", samples=0).document("nl", "html").decode()
+    assert len(html) == pytest.approx(len(expected), rel=0.02)
