@@ -13,6 +13,7 @@ import sys
 import typer
 
 from capplan.cli import cycle, plan, questions, residents, uncertainty
+from capplan.cli import web as web_command
 from capplan.version import __version__
 
 
@@ -62,6 +63,8 @@ app.command(short_help="Expected quarters per address.")(residents.residents)
 register_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Address registers.")
 register_app.command("synth")(residents.register_synth)
 app.add_typer(register_app, name="register")
+# --- the web page ---
+app.command(short_help="Start the web page for planners.")(web_command.serve)
 
 
 # --- documents ---

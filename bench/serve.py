@@ -1,0 +1,120 @@
+"""What the web page adds to a plan: the time from pressing "Plan" to the yearly table shown
+in the browser, against the in-process API call alone, and requests per second for a result
+page already computed.
+
+Starts `capplan serve` on a free port of 127.0.0.1 (its own ledger and state folder), drives
+Debian's chromium through Playwright, and runs paired, interleaved rounds on the quarterly
+Groningen instance: in each round the API call `capplan.plan("groningen-2024")` in this
+process, then a press of the page's Plan button until the table is shown. Reports the medians
+and the median of the per-round ratios; the goal is at most 1.3x the API call plus 50 ms.
+Then GET /runs/ID of the last plan, sequentially with keep-alive, as requests per second.
+
+Run: python bench/serve.py [--rounds 9] [--requests 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "CAPPLAN_LEDGER": str(folder / "runs.sqlite")}
+    process = subprocess.Popen([sys.executable, "-m", "capplan", "serve", "--port", str(port),
+                                "--state", str(folder / "state")], env=env)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            with urllib.request.urlopen(url + "/api/instances", timeout=2):
+                return process, url
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("capplan serve did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--requests", type=int, default=300)
+    args = parser.parse_args()
+    import httpx
+    from playwright.sync_api import sync_playwright
+
+    import capplan
+
+    chromium = os.environ.get("CAPPLAN_CHROMIUM") or shutil.which("chromium")
+    if chromium is None:
+        raise SystemExit("chromium is not installed")
+    folder = Path(tempfile.mkdtemp(prefix="capplan-serve-bench-"))
+    process, url = start(folder)
+    api_s: list[float] = []
+    page_s: list[float] = []
+    ratios: list[float] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=BROWSER_ARGS)
+            page = browser.new_page()
+            page.set_default_timeout(120_000)
+            for round_ in range(args.rounds + 1):  # the first round warms both up
+                t0 = time.perf_counter()
+                capplan.plan("groningen-2024")
+                api = time.perf_counter() - t0
+                page.goto(url + "/instance?i=groningen-2024")
+                page.locator("#plan-button").scroll_into_view_if_needed()  # in view, as a
+                t0 = time.perf_counter()                                   # planner has it
+                page.click("#plan-button")
+                page.wait_for_selector("table[data-table=trajectory]")
+                shown = time.perf_counter() - t0
+                # the worker then writes the downloads; let it finish before the next round
+                page.wait_for_selector("a[href$='/plan.xlsx']")
+                if round_:
+                    api_s.append(api)
+                    page_s.append(shown)
+                    ratios.append(shown / api)
+                    print(f"  round {round_}: API {api:.3f} s, page {shown:.3f} s", flush=True)
+            run = page.url.rstrip("/").rsplit("/", 1)[1]
+            browser.close()
+        with httpx.Client(base_url=url) as client:
+            client.get(f"/runs/{run}").raise_for_status()
+            t0 = time.perf_counter()
+            for _ in range(args.requests):
+                client.get(f"/runs/{run}").raise_for_status()
+            rps = args.requests / (time.perf_counter() - t0)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
+    api_m, page_m = statistics.median(api_s), statistics.median(page_s)
+    print(f"quarterly Groningen, median of {args.rounds} paired rounds")
+    print(f"  API call capplan.plan        {api_m:7.3f} s")
+    print(f"  press Plan -> table shown    {page_m:7.3f} s")
+    print(f"  ratio (median of rounds)     {statistics.median(ratios):7.2f}x")
+    print(f"  goal 1.3 x API + 0.05 s      {1.3 * api_m + 0.05:7.3f} s: "
+          f"{'met' if page_m <= 1.3 * api_m + 0.05 else 'not met'}")
+    print(f"cached result page /runs/{run}: {rps:,.0f} requests per second "
+          f"({args.requests} sequential requests, keep-alive)")
+
+
+if __name__ == "__main__":
+    main()
