@@ -3,13 +3,18 @@
 The public API, one function per command (defined in `capplan.api`; see docs/api.md):
 
     load, examples, validate, plan, compare, whatif, evaluate, explain, tradeoff, replan,
-    sweep, residents, template, record, reproduce
+    sweep, sweep_shard, sweep_merge, residents, report, template, record, reproduce
 
 `import capplan` stays light: each function imports what it needs when called.
 """
 
 from __future__ import annotations
 
+# The packages named like API functions (the residents and report wings, the shipped
+# examples) are bound first, so that importing their modules later never replaces the function
+# of the same name: `capplan.examples()`, `capplan.residents(...)`, `capplan.report(...)`.
+from capplan import examples as _examples_data  # noqa: F401  (the data, not the function)
+from capplan import report as _report_wing  # noqa: F401  (the wing, not the function)
 from capplan import residents as _residents_wing  # noqa: F401  (the wing, not the function)
 from capplan.api import (
     compare,
@@ -20,6 +25,7 @@ from capplan.api import (
     plan,
     record,
     replan,
+    report,
     reproduce,
     residents,
     sweep,
@@ -30,19 +36,8 @@ from capplan.api import (
     validate,
     whatif,
 )
-
-# The wings named like API functions are bound first, so that importing their modules later
-# never replaces the function of the same name.
 from capplan.version import __version__
 
 __all__ = ["__version__", "compare", "evaluate", "examples", "explain", "load", "plan",
-           "record", "replan", "reproduce", "residents", "sweep", "template", "tradeoff",
-           "validate", "whatif"]
-
-# `capplan.report` names the annex function; the report wing is bound first (as above), so
-# importing its modules later never replaces the function.
-from capplan import report as _report_wing  # noqa: F401  (the wing, not the function)
-from capplan.api import report
-
-__all__ += ["report"]
-__all__ += ["sweep_merge", "sweep_shard"]
+           "record", "replan", "report", "reproduce", "residents", "sweep", "sweep_merge",
+           "sweep_shard", "template", "tradeoff", "validate", "whatif"]
