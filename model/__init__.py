@@ -36,3 +36,7 @@ from capplan.version import __version__
 __all__ = ["__version__", "compare", "evaluate", "examples", "explain", "load", "plan",
            "record", "replan", "reproduce", "residents", "sweep", "template", "tradeoff",
            "validate", "whatif"]
+
+from capplan.api import claims
+
+__all__ += ["claims"]

@@ -60,6 +60,10 @@ app.command()(residents.residents)
 register_app = typer.Typer(no_args_is_help=True, help="Address registers.")
 register_app.command("synth")(residents.register_synth)
 app.add_typer(register_app, name="register")
+# --- claims and calibration ---
+from capplan.cli import claims as _claims  # noqa: E402
+
+app.command()(_claims.claims)
 
 
 def main() -> None:
