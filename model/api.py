@@ -470,6 +470,7 @@ def claims(instance: str | Path | Loaded, claims_file: str | Path, *,
     claimed = read_claims(path, loaded)
     calibrator = Calibrator(loaded, claimed, solver)
     checked = check_all(loaded, claimed, solver)
+    calibrator.failing = [i for i, k in enumerate(checked) if not k.holds]
     calibration = calibrator.run()
     written = None
     if write is not None:

@@ -8,6 +8,7 @@ A claims file (TOML) holds one `[[claim]]` block per statement:
     source = "docs/sources.md#completion"
     scenario = "pessimistic"        # optional: a [scenarios.NAME] of the instance
     set = ["PATH=VALUE"]            # optional: --set overrides on top of it
+    plan = "ncg"                    # optional: the plan it speaks of (see below)
     require = "p95 <= 2028Q3"
 
 `require` is one of
@@ -22,8 +23,10 @@ A claim holds when some feasible plan of its scenario meets it. The model's own 
 optimum of one LP per question: the earliest period the milestone can be reached (a bisection
 over "undone_total[T] is at most what the milestone leaves undone"), the most (or least) a
 year can produce or have done by its end, the most any single year can produce. Claims of the
-same scenario and overrides must hold in one plan together when they are calibrated (see
-claims_calibration); checked one by one here, each has its own plan.
+same scenario, overrides and `plan` name must hold in one plan together when they are
+calibrated (see claims_calibration): a table of yearly targets is one plan, while statements
+of different authors about the same scenario may name different plans. Checked one by one
+here, each claim has its own plan.
 """
 
 from __future__ import annotations
@@ -122,6 +125,7 @@ class Claim(BaseModel):
     source: str = ""
     scenario: str | None = None
     set: list[str] = Field(default_factory=list)
+    plan: Name | None = None
     require: Annotated[str, AfterValidator(_readable)]
 
     @property
@@ -129,9 +133,10 @@ class Claim(BaseModel):
         return parse_requirement(self.require)
 
     @property
-    def variant(self) -> tuple[str | None, tuple[str, ...]]:
-        """The scenario and overrides whose plan the claim speaks of."""
-        return self.scenario, tuple(self.set)
+    def variant(self) -> tuple[str | None, tuple[str, ...], str | None]:
+        """The scenario and overrides whose plan the claim speaks of, and the name of that
+        plan: claims with the same three share one plan when they are calibrated."""
+        return self.scenario, tuple(self.set), self.plan
 
 
 class ClaimsFile(BaseModel):
@@ -417,7 +422,7 @@ def check(probe: Probe, claim: Claim) -> Checked:
 
 def check_all(loaded: Loaded, claims: list[Claim], solver: str = "highs") -> list[Checked]:
     """Every claim checked on the instance as it is, one model per scenario and overrides."""
-    probes: dict[tuple[str | None, tuple[str, ...]], Probe] = {}
+    probes: dict[tuple[str | None, tuple[str, ...], str | None], Probe] = {}
     out = []
     for claim in claims:
         key = claim.variant

@@ -21,10 +21,11 @@ declared; milestones and production are monotone in them.
 
 When no values within the ranges make all claims hold, a deletion filter finds the smallest
 set of claims that cannot hold together (each claim left out in turn, kept out when the rest
-still conflict), and an LP with the ranges as soft limits names the assumptions whose ranges
-stop it and the values they would need. The largest consistent set is then found by leaving
-out, one conflict at a time, the claim whose absence needs the least change, and the
-calibration is made for that set.
+still conflict; the searched levers at the ends of their ranges that help), and an LP with the
+ranges as soft limits names the assumptions whose ranges stop it and the values they would
+need. The largest consistent set is then found by leaving out, one conflict at a time, the
+claim whose absence needs the least change of the linear levers, and the calibration is made
+for that set.
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ from capplan.questions.claims import Claim, claim_rows, planned_years
 
 TOLERANCE = 1e-7
 """Relative tolerance of the affinity check and of the LPs' feasibility (items)."""
+
+PEAK_YEARS = 3
+"""How many of a peak claim's preferred years the calibration compares (the years the
+instance as it is can produce most in)."""
 
 SOFT_WEIGHT = 1000.0
 """Weight of a step beyond a range against a step within it, in the soft-range LP."""
@@ -144,7 +149,7 @@ def with_values(loaded: Loaded, chosen: dict[str, float], whole: dict[str, bool]
 
 # --- one copy of the model, as arrays -----------------------------------------------------------
 
-Variant = tuple[str | None, tuple[str, ...]]
+Variant = tuple[str | None, tuple[str, ...], str | None]
 Owner = tuple[int, int | None]
 """A claim row's claim (index into the claims) and, for a peak, its year."""
 
@@ -172,7 +177,7 @@ def snapshot(loaded: Loaded, variant: Variant, claims: Sequence[tuple[int, Claim
              values: dict[str, float], whole: dict[str, bool]) -> Snapshot:
     """Build a variant at lever values: the model's arrays and one row per claim (a peak
     claim: one per planned year)."""
-    scenario, sets = variant
+    scenario, sets, _ = variant
     base = with_values(loaded, values, whole)
     built = build(vary(base, scenario, [*loaded.overrides, *sets]).instance)
     lp = built.lp
@@ -244,26 +249,44 @@ def _slope(base: Snapshot, lo: Snapshot, hi: Snapshot, check: Snapshot | None,
 
 
 def classify(loaded: Loaded, variants: dict[Variant, list[tuple[int, Claim]]],
-             all_levers: list[Lever]) -> tuple[list[Lever], list[Lever]]:
-    """Split the levers into those every copy sees linearly and those to search."""
+             all_levers: list[Lever]
+             ) -> tuple[list[Lever], list[Lever], list[Linearised]]:
+    """Split the levers into those every copy sees linearly (the same matrix at both range
+    ends, the bounds affine: checked at a third point) and those to search; with the copies
+    linearised at the instance's values."""
     whole = {lv.path: lv.whole for lv in all_levers}
+    bases = {variant: snapshot(loaded, variant, claims, {}, whole)
+             for variant, claims in variants.items()}
     linear: list[Lever] = []
     searched: list[Lever] = []
+    slopes: dict[Variant, list[dict[str, tuple[np.ndarray, np.ndarray]]]] = {}
     for lever in all_levers:
         ok = True
         for variant, claims in variants.items():
-            base = snapshot(loaded, variant, claims, {}, whole)
             lo = _at(loaded, variant, claims, lever, lever.low, whole)
             hi = _at(loaded, variant, claims, lever, lever.high, whole)
+            if not (_same_matrix(bases[variant], lo) and _same_matrix(bases[variant], hi)):
+                ok = False
+                break
             mid = lever.value if lever.low < lever.value < lever.high else (
                 round((lever.low + lever.high) / 2) if lever.whole
                 else (lever.low + lever.high) / 2)
-            check = _at(loaded, variant, claims, lever, mid, whole)
-            if _slope(base, lo, hi, check, (lever.low, lever.high, mid)) is None:
+            check = (bases[variant] if mid == lever.value
+                     else _at(loaded, variant, claims, lever, mid, whole))
+            slope = _slope(bases[variant], lo, hi, check, (lever.low, lever.high, mid))
+            if slope is None:
                 ok = False
                 break
-        (linear if ok else searched).append(lever)
-    return linear, searched
+            slopes.setdefault(variant, []).append(slope)
+        if ok:
+            linear.append(lever)
+        else:
+            searched.append(lever)
+            for variant in variants:
+                if len(slopes.get(variant, [])) > len(linear):
+                    slopes[variant].pop()
+    at_instance = [Linearised(v, bases[v], slopes.get(v, [])) for v in variants]
+    return linear, searched, at_instance
 
 
 def _at(loaded: Loaded, variant: Variant, claims: Sequence[tuple[int, Claim]], lever: Lever,
@@ -283,15 +306,19 @@ def linearise(loaded: Loaded, variants: dict[Variant, list[tuple[int, Claim]]],
               linear: list[Lever], fixed: dict[str, float], whole: dict[str, bool]
               ) -> list[Linearised]:
     """Each copy at theta0 (searched levers at `fixed`) and its bounds' derivatives in each
-    linear lever (from the range ends: exact, as the levers were checked to be affine)."""
+    linear lever, from theta0 and the range end farther from it (exact: the levers were
+    checked to be affine)."""
     out = []
     for variant, claims in variants.items():
         base = snapshot(loaded, variant, claims, fixed, whole)
         slopes = []
         for lever in linear:
-            lo = _at(loaded, variant, claims, lever, lever.low, whole, fixed)
-            hi = _at(loaded, variant, claims, lever, lever.high, whole, fixed)
-            slope = _slope(base, lo, hi, None, (lever.low, lever.high, lever.value))
+            end = lever.high if lever.high - lever.value >= lever.value - lever.low else lever.low
+            moved = _at(loaded, variant, claims, lever, end, whole, fixed)
+            ends = (lever.value, end, lever.value) if end > lever.value else (
+                end, lever.value, lever.value)
+            pair = (base, moved) if end > lever.value else (moved, base)
+            slope = _slope(base, pair[0], pair[1], None, ends)
             if slope is None:
                 raise RuntimeError(f"assumption {lever.assumption}: {lever.path} no longer "
                                    "enters the model linearly")
@@ -346,7 +373,7 @@ def solve_lp(copies: list[Linearised], linear: list[Lever], active: set[Owner],
     if mode == "soft":
         cost_parts += [(beyond_up, SOFT_WEIGHT / width), (beyond_down, SOFT_WEIGHT / width)]
     slacks: list[tuple[int, int]] = []
-    for part in copies:
+    for part in (c for c in copies if any(o in active for o in c.base.owners)):
         _add_copy(lp, part, k, up, down, active, slacks if mode == "shortfall" else None)
     compiled = lp.finish()
     cost = np.zeros(compiled.num_col)
@@ -492,17 +519,39 @@ class Calibrator:
         self.variants: dict[Variant, list[tuple[int, Claim]]] = {}
         for i, c in enumerate(claims):
             self.variants.setdefault(c.variant, []).append((i, c))
-        self.linear, self.searched = classify(loaded, self.variants, self.all)
-        self._cache: dict[tuple[float, ...], list[Linearised]] = {}
+        self.linear, self.searched, at_instance = classify(loaded, self.variants, self.all)
+        self._cache: dict[tuple[str | float, ...], list[Linearised]] = {
+            ("exact", *(lv.value for lv in self.searched)): at_instance}
+        self.hold_years = False
+        self.failing: list[int] = []
+        """The claims that do not hold on the instance as it is (what the changes serve when
+        going back on one change leaves no plan at all)."""
+        self._ends: dict[str, float] | None = None
+        self._preferred: dict[int, list[int]] = {}
         self.peak_year: dict[int, int] = {}
 
     # -- the pieces --
 
-    def copies(self, fixed: dict[str, float]) -> list[Linearised]:
-        key = tuple(fixed.get(lv.path, lv.value) for lv in self.searched)
-        if key not in self._cache:
-            self._cache[key] = linearise(self.loaded, self.variants, self.linear, fixed,
-                                         self.whole)
+    def copies(self, fixed: dict[str, float], slopes: bool = True,
+               exact: bool = False) -> list[Linearised]:
+        """The copies with the searched levers at `fixed`: built there, with the linear
+        levers' derivatives computed there (`exact`) or taken from the instance's values (a
+        probe of the search; its answer is then solved again exactly); without derivatives
+        (`slopes` False) for an LP that keeps the linear levers fixed."""
+        values = tuple(fixed.get(lv.path, lv.value) for lv in self.searched)
+        at_instance = values == tuple(lv.value for lv in self.searched)
+        kind = "exact" if slopes and (exact or at_instance) else "probe" if slopes else "fixed"
+        key = (kind, *values)
+        if key in self._cache:
+            return self._cache[key]
+        if kind == "probe":
+            bases = self.copies(fixed, slopes=False)
+            reference = self.copies({}, exact=True)
+            self._cache[key] = [Linearised(b.variant, b.base, r.slopes)
+                                for b, r in zip(bases, reference, strict=True)]
+        else:
+            self._cache[key] = linearise(self.loaded, self.variants,
+                                         self.linear if slopes else [], fixed, self.whole)
         return self._cache[key]
 
     def active(self, subset: Sequence[int]) -> set[Owner]:
@@ -514,63 +563,106 @@ class Calibrator:
                 out.add((i, None))
         return out
 
-    def least(self, subset: Sequence[int], fixed: dict[str, float],
-              mode: str = "least") -> Answer:
-        """The calibration LP of a subset of claims, searched levers at `fixed`; each peak
-        claim takes the year that needs the least change."""
-        copies = self.copies(fixed)
-        peaks = [i for i in subset if self.claims[i].requirement.kind == "peak"]
-        for i in peaks:
+    def least(self, subset: Sequence[int], fixed: dict[str, float], mode: str = "least",
+              exact: bool = False) -> Answer:
+        """The calibration LP of a subset of claims, searched levers at `fixed`. A peak
+        claim is met in one of the PEAK_YEARS years the instance as it is can produce most
+        in: the first that can hold it, or (`exact`) the one that needs the least change."""
+        copies = self.copies(fixed, slopes=mode != "shortfall", exact=exact)
+        for i in (j for j in subset if self.claims[j].requirement.kind == "peak"):
+            if self.hold_years and i in self.peak_year and not exact:
+                continue
+            years = self.preferred_years(i)[:PEAK_YEARS]
             best: tuple[float, int] | None = None
-            for year in self._years(i, copies):
+            for year in years:
                 self.peak_year[i] = year
                 answer = solve_lp(copies, self.linear, self.active(subset), self.solver, mode)
                 if answer.feasible and (best is None or answer.change < best[0] - 1e-12):
                     best = (answer.change, year)
-            self.peak_year[i] = best[1] if best is not None else self._years(i, copies)[0]
+                    if not exact:
+                        break
+            self.peak_year[i] = best[1] if best is not None else years[0]
         return solve_lp(copies, self.linear, self.active(subset), self.solver, mode)
 
-    def _years(self, claim: int, copies: list[Linearised]) -> list[int]:
-        """The years a peak claim may be met in: every year of its copy's rows."""
-        years = sorted({y for c in copies for (i, y) in c.base.owners if i == claim
-                        and y is not None})
-        return years
+    def preferred_years(self, claim: int) -> list[int]:
+        """The years a peak claim may be met in, the one the instance as it is can produce
+        most in first."""
+        if claim not in self._preferred:
+            from capplan.questions.claims import Probe, production_terms
+
+            c = self.claims[claim]
+            variant = vary(self.loaded, c.scenario, [*self.loaded.overrides, *c.set])
+            probe = Probe(build(variant.instance), self.solver)
+            most = {year: probe.most(production_terms(probe.built, year))
+                    for year in planned_years(probe.built)}
+            self._preferred[claim] = sorted(most, key=lambda y: (-(most[y] or -INF), y))
+        return self._preferred[claim]
 
     def feasible(self, subset: Sequence[int], fixed: dict[str, float]) -> bool:
         return self.least(subset, fixed).feasible
 
     # -- the searched levers --
 
+    def ends(self) -> dict[str, float]:
+        """Per searched lever, the end of its range that helps all the claims most: the
+        low end when every claim asks for more done or done sooner (lead times and shares
+        of measures only delay), else the end with the smaller total shortfall there."""
+        if self._ends is None:
+            everyone = list(range(len(self.claims)))
+            self._ends = {}
+            if all(c.requirement.sense == ">=" or c.requirement.kind == "milestone"
+                   for c in self.claims):
+                # every claim asks for more done, or done sooner: shorter lead times and
+                # smaller shares of measures that add lead time help (monotone)
+                for lever in self.searched:
+                    self._ends[lever.path] = lever.low
+                return self._ends
+            for lever in self.searched:
+                shortfall = {}
+                for end in (lever.low, lever.high):
+                    trial = self.least(everyone, {lever.path: end}, mode="shortfall")
+                    shortfall[end] = sum(trial.shortfall.values())
+                self._ends[lever.path] = min((lever.low, lever.high), key=lambda e: shortfall[e])
+        return self._ends
+
     def search(self, subset: Sequence[int]) -> tuple[dict[str, float], Answer] | None:
         """Searched levers moved by the least each must, in the order declared, when the
         linear levers alone cannot make `subset` hold; None when nothing within the ranges
         can."""
-        fixed: dict[str, float] = {}
-        answer = self.least(subset, fixed)
+        answer = self.least(subset, {})
         if answer.feasible or not self.searched:
-            return (fixed, answer) if answer.feasible else None
-        ends: dict[str, float] = {}
-        for lever in self.searched:  # the end that helps: the smaller shortfall there
-            shortfall = {}
-            for end in (lever.low, lever.high):
-                trial = self.least(subset, {lever.path: end}, mode="shortfall")
-                shortfall[end] = sum(trial.shortfall.values())
-            ends[lever.path] = min((lever.low, lever.high), key=lambda e: shortfall[e])
-        for lever in self.searched:  # one at a time: the least change that suffices alone
-            end = ends[lever.path]
-            if self.feasible(subset, {lever.path: end}):
-                fixed = {lever.path: self._bisect(subset, lever, end, {})}
-                return fixed, self.least(subset, fixed)
-        everything = dict(ends)
-        if not self.feasible(subset, everything):
+            return ({}, answer) if answer.feasible else None
+        ends = self.ends()
+        if not self.least(subset, ends, exact=True).feasible:
             return None
-        for lever in self.searched:  # all at their ends, each brought back as far as it can
+        self.hold_years = True  # each peak claim in the year that holds with all at the ends
+        try:
+            fixed = self._probe(subset, ends)
+        finally:
+            self.hold_years = False
+        answer = self.least(subset, fixed, exact=True)
+        if not answer.feasible:  # the probes' derivatives were the instance's: once more
+            fixed = self._probe(subset, ends, exact=True)
+            answer = self.least(subset, fixed, exact=True)
+        return fixed, answer
+
+    def _probe(self, subset: Sequence[int], ends: dict[str, float],
+               exact: bool = False) -> dict[str, float]:
+        """Searched levers moved: the first in the order declared that suffices alone, by
+        the least it must; else all at their ends, each brought back as far as it can."""
+        for lever in self.searched:
+            end = ends[lever.path]
+            if self.least(subset, {lever.path: end}, exact=exact).feasible:
+                return {lever.path: self._bisect(subset, lever, end, {}, exact)}
+        everything = dict(ends)
+        for lever in self.searched:
             others = {p: v for p, v in everything.items() if p != lever.path}
-            everything[lever.path] = self._bisect(subset, lever, ends[lever.path], others)
-        return everything, self.least(subset, everything)
+            everything[lever.path] = self._bisect(subset, lever, ends[lever.path], others,
+                                                  exact)
+        return everything
 
     def _bisect(self, subset: Sequence[int], lever: Lever, end: float,
-                others: dict[str, float]) -> float:
+                others: dict[str, float], exact: bool = False) -> float:
         """The value nearest the lever's own (in whole steps) at which the claims hold."""
         step = 1.0 if lever.whole else 0.001
         good, bad = end, lever.value
@@ -579,7 +671,7 @@ class Calibrator:
             mid = (math.floor(mid / step + 0.5)) * step
             if mid in (good, bad):
                 break
-            if self.feasible(subset, {**others, lever.path: mid}):
+            if self.least(subset, {**others, lever.path: mid}, exact=exact).feasible:
                 good = mid
             else:
                 bad = mid
@@ -587,18 +679,26 @@ class Calibrator:
 
     # -- the conflict --
 
+    def permissive(self, subset: Sequence[int]) -> bool:
+        """Whether `subset` can hold with every searched lever at the end that helps."""
+        return self.feasible(subset, self.ends() if self.searched else {})
+
     def conflict(self, subset: list[int]) -> list[int]:
-        """A smallest set of claims that cannot hold together (a deletion filter)."""
+        """A smallest set of claims that cannot hold together: a claim that cannot hold on its
+        own, else what a deletion filter leaves."""
+        for i in subset:
+            if not self.permissive([i]):
+                return [i]
         kept = list(subset)
         for i in list(subset):
             trial = [j for j in kept if j != i]
-            if trial and self.search(trial) is None:
+            if trial and not self.permissive(trial):
                 kept = trial
         return kept
 
     def beyond(self, conflict: list[int]) -> list[Beyond]:
         """The assumptions whose ranges stop a conflict, with the values it needs."""
-        answer = self.least(conflict, {}, mode="soft")
+        answer = self.least(conflict, self.ends() if self.searched else {}, mode="soft")
         if not answer.feasible:
             return []
         return [Beyond(lv.assumption, lv.path, lv.low, lv.high, answer.values[lv.path])
@@ -609,30 +709,32 @@ class Calibrator:
         everyone = list(range(len(self.claims)))
         found = self.search(everyone)
         if found is not None:
-            fixed, answer = found
-            return self._finish("found", everyone, fixed, answer)
+            return self._finish("found", everyone, *found)
         conflict = self.conflict(everyone)
         beyond = self.beyond(conflict)
         held, dropped = list(everyone), []
-        while (found := self.search(held)) is None:
+        fixed = self.ends() if self.searched else {}
+        while not self.permissive(held):
             clash = self.conflict(held)
             options = []
-            for i in clash:
-                trial = [j for j in held if j != i]
-                result = self.search(trial)
-                if result is not None:
-                    options.append((_size(self, result), -i, i))
+            for i in clash:  # leave out the claim whose absence needs the least change
+                answer = self.least([j for j in held if j != i], fixed)
+                if answer.feasible:
+                    options.append((answer.change, -i, i))
             drop = min(options)[2] if options else clash[-1]
             held.remove(drop)
             dropped.append(drop)
-        fixed, answer = found
-        calibration = self._finish("impossible", held, fixed, answer)
+        found = self.search(held)
+        assert found is not None
+        calibration = self._finish("impossible", held, *found)
         calibration.conflict, calibration.dropped = conflict, sorted(dropped)
         calibration.beyond = beyond
         return calibration
 
     def _finish(self, status: str, held: list[int], fixed: dict[str, float],
                 answer: Answer) -> Calibration:
+        if any(self.claims[i].requirement.kind == "peak" for i in held):
+            answer = self.least(held, fixed, exact=True)
         values = {lv.path: lv.value for lv in self.all}
         values.update(answer.values)
         values.update(fixed)
@@ -661,7 +763,7 @@ class Calibrator:
 
     def holds_at(self, subset: Sequence[int], values: dict[str, float]) -> dict[int, float]:
         """Per claim of `subset`, its shortfall (items) with every lever fixed at `values`
-        (empty: they hold together)."""
+        (empty: they hold together, or no plan at all exists)."""
         fixed = {lv.path: values[lv.path] for lv in self.all}
         copies = linearise(self.loaded, self.variants, [], fixed, self.whole)
         return solve_lp(copies, [], self.active(subset), self.solver, "shortfall").shortfall
@@ -673,13 +775,5 @@ class Calibrator:
             if abs(values[lv.path] - lv.value) <= 1e-9:
                 continue
             short = self.holds_at(held, {**values, lv.path: lv.value})
-            out[lv.path] = sorted(short) or held
+            out[lv.path] = sorted(short) or [i for i in held if i in self.failing] or held
         return out
-
-
-def _size(calibrator: Calibrator, found: tuple[dict[str, float], Answer]) -> float:
-    """The normalised change of a search's answer, searched levers included."""
-    fixed, answer = found
-    extra = sum(abs(v - lv.value) / lv.width for lv in calibrator.searched
-                for p, v in fixed.items() if p == lv.path)
-    return answer.change + extra
