@@ -541,7 +541,7 @@ class Calibrator:
         values = tuple(fixed.get(lv.path, lv.value) for lv in self.searched)
         at_instance = values == tuple(lv.value for lv in self.searched)
         kind = "exact" if slopes and (exact or at_instance) else "probe" if slopes else "fixed"
-        key = (kind, *values)
+        key: tuple[str | float, ...] = (kind, *values)
         if key in self._cache:
             return self._cache[key]
         if kind == "probe":
