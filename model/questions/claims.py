@@ -19,7 +19,9 @@ A claims file (TOML) holds one `[[claim]]` block per statement:
 - `cumulative YEAR >= N` (or `<=`): history.total + remaining - u[last(YEAR)] >= N;
 - `peak production >= N`: production YEAR >= N for some planned YEAR.
 
-A claim holds when some feasible plan of its scenario meets it. The model's own figure is the
+A claim holds when some feasible plan of its scenario meets it; a count of items is judged in
+whole items as a plan reports them (within half an item: HALF), a milestone as the plan's
+milestones are. The model's own figure is the
 optimum of one LP per question: the earliest period the milestone can be reached (a bisection
 over "undone_total[T] is at most what the milestone leaves undone"), the most (or least) a
 year can produce or have done by its end, the most any single year can produce. Claims of the
@@ -318,6 +320,16 @@ def slack(value: float) -> float:
     return 1e-6 * max(1.0, abs(value))
 
 
+HALF = 0.5
+"""A claim is judged on whole items, as a plan reports them (its cumulative curve rounded):
+a figure within half an item of the claim meets it."""
+
+
+def whole(value: float) -> int:
+    """Items as a plan reports them: 1,999.97 -> 2,000 (half up)."""
+    return math.floor(value + 0.5)
+
+
 class Probe:
     """One model of a claim's variant held by a solver; each question changes only the
     objective (a warm start from the last basis)."""
@@ -356,7 +368,7 @@ class Probe:
         horizon (bisection: least undone_total[T] against what the milestone leaves)."""
         built = self.built
         allowed = remaining_allowed(built.instance, term)
-        tol = slack(float(built.instance.remaining))
+        tol = slack(float(built.instance.remaining))  # as the plan's milestones
         u = built.v.undone_total
 
         def reachable(t: int) -> bool:
@@ -398,8 +410,8 @@ def check(probe: Probe, claim: Claim) -> Checked:
                 best, when = value, year
         if when is None:
             return Checked(claim, False, None, None, "no feasible plan")
-        shown_ = math.floor(best + slack(best))
-        return Checked(claim, best >= req.value - slack(req.value), float(shown_), when,
+        shown_ = whole(best)
+        return Checked(claim, best >= req.value - HALF, float(shown_), when,
                        f"at most {shown_:,} in a year ({when})")
     assert req.year is not None
     terms = (production_terms(built, req.year) if req.kind == "production"
@@ -410,12 +422,12 @@ def check(probe: Probe, claim: Claim) -> Checked:
         return Checked(claim, False, None, None, "no feasible plan")
     what = "in" if req.kind == "production" else "done by the end of"
     if sense == -1:
-        figure = math.floor(value + slack(value))
-        holds = value >= req.value - slack(req.value)
+        figure = whole(value)
+        holds = value >= req.value - HALF
         words = f"at most {figure:,} {what} {req.year}"
     else:
-        figure = math.ceil(value - slack(value))
-        holds = value <= req.value + slack(req.value)
+        figure = whole(value)
+        holds = value <= req.value + HALF
         words = f"at least {figure:,} {what} {req.year}"
     return Checked(claim, holds, float(figure), None, words)
 

@@ -46,7 +46,7 @@ from capplan.core.lp import INF, LinearProgram
 from capplan.errors import InputError
 from capplan.inputs.load import Loaded, vary
 from capplan.inputs.overrides import LIST_BLOCKS, set_path
-from capplan.questions.claims import Claim, claim_rows, planned_years
+from capplan.questions.claims import HALF, Claim, claim_rows, planned_years
 
 TOLERANCE = 1e-7
 """Relative tolerance of the affinity check and of the LPs' feasibility (items)."""
@@ -342,13 +342,17 @@ class Answer:
 
 
 def solve_lp(copies: list[Linearised], linear: list[Lever], active: set[Owner],
-             solver: str = "highs", mode: str = "least") -> Answer:
-    """The calibration LP over the active claim rows.
+             solver: str = "highs", mode: str = "least", whole: bool = False,
+             within: dict[int, float] | None = None) -> Answer:
+    """The calibration LP over the active claim rows (`whole`: a MILP in which levers of
+    whole numbers move by whole steps).
 
     mode `least`: the least normalised change (infeasible when none within the ranges);
     `shortfall`: levers fixed, each active claim row given a slack, the least total shortfall
     (its per claim shortfall reported); `soft`: ranges widened to any value >= 0, each unit
     beyond a range weighing SOFT_WEIGHT / width, within it 1 / width."""
+    if not any(o in active for c in copies for o in c.base.owners):
+        return Answer(True, {lv.path: lv.value for lv in linear})
     lp = LinearProgram()
     k = len(linear) if mode != "shortfall" else 0
     theta0 = np.array([lv.value for lv in linear[:k]])
@@ -367,8 +371,11 @@ def solve_lp(copies: list[Linearised], linear: list[Lever], active: set[Owner],
         lp.add_terms(rows, down, 1.0)
         lp.add_terms(rows, beyond_down, -1.0)
     else:
-        up = lp.add_cols(k, 0.0, room_up)
-        down = lp.add_cols(k, 0.0, room_down)
+        steps = np.array([whole and lv.whole for lv in linear[:k]], bool)
+        up = np.array([lp.add_cols(1, 0.0, room_up[i], integer=bool(steps[i]))[0]
+                       for i in range(k)], int)
+        down = np.array([lp.add_cols(1, 0.0, room_down[i], integer=bool(steps[i]))[0]
+                         for i in range(k)], int)
     cost_parts: list[tuple[np.ndarray, np.ndarray]] = [(up, 1.0 / width), (down, 1.0 / width)]
     if mode == "soft":
         cost_parts += [(beyond_up, SOFT_WEIGHT / width), (beyond_down, SOFT_WEIGHT / width)]
@@ -395,6 +402,8 @@ def solve_lp(copies: list[Linearised], linear: list[Lever], active: set[Owner],
     for col, claim in slacks:
         if x[col] > 1e-6:
             shortfall[claim] = shortfall.get(claim, 0.0) + float(x[col])
+    # a shortfall within a claim's tolerance (`within`, items) is none, as the check judges it
+    shortfall = {c: v for c, v in shortfall.items() if v > (within or {}).get(c, 1e-6)}
     return Answer(not shortfall, values, change, shortfall)
 
 
@@ -502,6 +511,9 @@ class Calibration:
     beyond: list[Beyond] = field(default_factory=list)
     needs: dict[str, list[int]] = field(default_factory=dict)
     searched: list[str] = field(default_factory=list)
+    verified: bool = False
+    """Whether the claims held were checked to hold together on the model built with the
+    calibrated values (not its linearisation)."""
 
     def changes(self) -> list[tuple[Lever, float]]:
         """(lever, calibrated value) for every lever that moved."""
@@ -741,32 +753,76 @@ class Calibrator:
         values = self._rounded(held, values, fixed)
         result = Calibration(status, values, self.all, held,
                              searched=[lv.path for lv in self.searched])
+        result.verified = self.holds_at(held, values) == {}
         result.needs = self._needs(held, values)
         return result
 
     def _rounded(self, held: list[int], values: dict[str, float],
                  fixed: dict[str, float]) -> dict[str, float]:
-        """Whole-number levers rounded away from their value at the instance (a change of
-        812.4 becomes 813); other changes to 4 significant decimals."""
-        out = dict(values)
-        for lv in self.linear:
-            change = values[lv.path] - lv.value
-            if abs(change) <= 1e-6 * max(1.0, abs(lv.value)):
-                out[lv.path] = lv.value
-            elif lv.whole:
-                out[lv.path] = lv.value + math.copysign(math.ceil(abs(change) - 1e-6), change)
-            else:
-                out[lv.path] = lv.value + math.copysign(
-                    math.ceil(abs(change) * 1e4 - 1e-6) / 1e4, change)
-            out[lv.path] = min(max(out[lv.path], lv.low), lv.high)
-        return out
+        """Levers of whole numbers made whole, others to 4 decimals, so that the claims still
+        hold on the model built with them: each changed lever rounded away from its value at
+        the instance (a change of 812.4 becomes 813), else to the nearest, else towards it,
+        else away with one lever one step further; else, from away, each lever in turn the
+        other way while that lowers the shortfall."""
+        changed = [lv for lv in self.linear
+                   if abs(values[lv.path] - lv.value) > 1e-6 * max(1.0, abs(lv.value))]
 
-    def holds_at(self, subset: Sequence[int], values: dict[str, float]) -> dict[int, float]:
-        """Per claim of `subset`, its shortfall (items) with every lever fixed at `values`
-        (empty: they hold together, or no plan at all exists)."""
+        def rounded(how: str) -> dict[str, float]:
+            out = dict(values)
+            for lv in self.linear:
+                if lv not in changed:
+                    out[lv.path] = lv.value
+                    continue
+                v, up = values[lv.path], values[lv.path] > lv.value
+                if not lv.whole:
+                    out[lv.path] = round(v, 4)
+                elif how == "nearest":
+                    out[lv.path] = float(round(v))
+                else:
+                    away = math.ceil(v - 1e-6) if up else math.floor(v + 1e-6)
+                    towards = math.floor(v + 1e-6) if up else math.ceil(v - 1e-6)
+                    out[lv.path] = float(away if how == "away" else towards)
+                out[lv.path] = min(max(out[lv.path], lv.low), lv.high)
+            return out
+
+        def shortfall(candidate: dict[str, float]) -> float:
+            short = self.holds_at(held, candidate)
+            return math.inf if short is None else sum(short.values())
+
+        tried = [rounded(how) for how in ("away", "nearest", "towards")]
+        for candidate in tried:
+            if shortfall(candidate) == 0:
+                return candidate
+        for lv in (lv for lv in changed if lv.whole):  # one step further on one lever
+            further = dict(tried[0])
+            step = 1.0 if values[lv.path] > lv.value else -1.0
+            further[lv.path] = min(max(further[lv.path] + step, lv.low), lv.high)
+            if further[lv.path] != tried[0][lv.path] and shortfall(further) == 0:
+                return further
+        best = tried[0]
+        worst = shortfall(best)
+        for lv in (lv for lv in changed if lv.whole):
+            other = dict(best)
+            other[lv.path] = tried[2][lv.path]
+            if other[lv.path] != best[lv.path] and (short := shortfall(other)) < worst:
+                best, worst = other, short
+                if worst == 0:
+                    break
+        return best
+
+    def holds_at(self, subset: Sequence[int], values: dict[str, float]
+                 ) -> dict[int, float] | None:
+        """Per claim of `subset`, its shortfall (items) with every lever fixed at `values`:
+        empty when they hold together, None when the model has no plan at all."""
         fixed = {lv.path: values[lv.path] for lv in self.all}
         copies = linearise(self.loaded, self.variants, [], fixed, self.whole)
-        return solve_lp(copies, [], self.active(subset), self.solver, "shortfall").shortfall
+        within = {i: (HALF if self.claims[i].requirement.kind != "milestone" else
+                      1e-6 * max(1.0, float(self.loaded.instance.remaining))) for i in subset}
+        answer = solve_lp(copies, [], self.active(subset), self.solver, "shortfall",
+                          within=within)
+        if not answer.feasible and not answer.shortfall:
+            return None
+        return answer.shortfall
 
     def _needs(self, held: list[int], values: dict[str, float]) -> dict[str, list[int]]:
         """Per changed lever, the claims that fall short when it alone goes back."""
@@ -775,5 +831,5 @@ class Calibrator:
             if abs(values[lv.path] - lv.value) <= 1e-9:
                 continue
             short = self.holds_at(held, {**values, lv.path: lv.value})
-            out[lv.path] = sorted(short) or [i for i in held if i in self.failing] or held
+            out[lv.path] = sorted(short or []) or [i for i in held if i in self.failing] or held
         return out

@@ -23,20 +23,22 @@ _WORDS = {
     "count": "addresses",
     "engineering_days": "days of engineering lead time",
     "execution_days": "days of execution lead time",
-    "execution_max": "a year of execution ceiling",
-    "max": "a year of capacity at most",
-    "initial": "a year of capacity before the start",
-    "ramp_up": "a year of capacity growth each year",
-    "ramp_down": "a year of capacity decline each year",
-    "min": "a year of capacity at least",
+    "extra_days.engineering": "days of extra engineering lead time",
+    "extra_days.execution": "days of extra execution lead time",
+    "execution_max": "execution ceiling",
+    "max": "capacity at most",
+    "initial": "capacity before the start",
+    "ramp_up": "capacity growth a year",
+    "ramp_down": "capacity decline a year",
+    "min": "capacity at least",
     "share": "as the share of the addresses",
 }
 
 
 def path_words(path: str) -> str:
     """What a path holds, in words: `segment.eemsdelta-light.in_progress.ready` -> `designs
-    ready at the start in eemsdelta-light`; `capacity.execution.max` -> `a year of capacity at
-    most in execution`; an unknown path is itself."""
+    ready at the start in eemsdelta-light`; `capacity.execution.max` -> `capacity at most in
+    execution`; another path is named as it is."""
     parts = path.split(".")
     if parts[0] in ("segment", "region", "measure") and len(parts) > 2:
         rest = ".".join(parts[2:])
@@ -96,6 +98,7 @@ class ClaimsResult:
                 "held": self._ids(c.held),
                 "left_out": self._ids(c.dropped),
                 "searched": c.searched,
+                "verified": c.verified,
             },
             "sentences": self.sentences(),
             "written": self.written,
@@ -110,9 +113,9 @@ class ClaimsResult:
               "holds": "yes" if k.holds else "no", "the model": k.words} for k in self.checked],
             columns=["claim", "scenario", "require", "holds", "the model"])
         changes = pd.DataFrame(
-            [{"assumption": ch["assumption"], "path": ch["path"], "from": ch["from"],
-              "to": ch["to"], "claims": ", ".join(ch["claims"])} for ch in self.changes()],
-            columns=["assumption", "path", "from", "to", "claims"])
+            [{"path": ch["path"], "from": ch["from"], "to": ch["to"],
+              "claims": ", ".join(ch["claims"])} for ch in self.changes()],
+            columns=["path", "from", "to", "claims"])
         return {"checked": claims, "changes": changes}
 
     def charts(self) -> dict[str, bytes]:
@@ -145,6 +148,9 @@ class ClaimsResult:
             lines.append(f"{who} {'needs' if len(ch['claims']) == 1 else 'need'} "
                          f"{'at least' if more else 'at most'} {_shown(ch['to'])} "
                          f"{path_words(ch['path'])} (assumed {_shown(ch['from'])}).")
+        if not c.verified:
+            lines.append("Warning: with the calibrated values the claims held were not "
+                         "confirmed on the model itself.")
         if self.written:
             lines.append(f"Calibrated instance written to {self.written}.")
         return lines
