@@ -617,23 +617,25 @@ class Calibrator:
 
     def ends(self) -> dict[str, float]:
         """Per searched lever, the end of its range that helps all the claims most: the
-        low end when every claim asks for more done or done sooner (lead times and shares
-        of measures only delay), else the end with the smaller total shortfall there."""
+        low end of a lead time or a measure's share when every claim asks for more done or
+        done sooner (they only delay), else the end with the smaller total shortfall there
+        (none where the model has no plan at all)."""
         if self._ends is None:
             everyone = list(range(len(self.claims)))
             self._ends = {}
-            if all(c.requirement.sense == ">=" or c.requirement.kind == "milestone"
-                   for c in self.claims):
-                # every claim asks for more done, or done sooner: shorter lead times and
-                # smaller shares of measures that add lead time help (monotone)
-                for lever in self.searched:
-                    self._ends[lever.path] = lever.low
-                return self._ends
+            sooner = all(c.requirement.sense == ">=" or c.requirement.kind == "milestone"
+                         for c in self.claims)
             for lever in self.searched:
+                if sooner and _delays(lever.path):
+                    # every claim asks for more done, or done sooner: a shorter lead time or a
+                    # smaller share of a measure that adds lead time helps (monotone)
+                    self._ends[lever.path] = lever.low
+                    continue
                 shortfall = {}
                 for end in (lever.low, lever.high):
                     trial = self.least(everyone, {lever.path: end}, mode="shortfall")
-                    shortfall[end] = sum(trial.shortfall.values())
+                    shortfall[end] = (math.inf if not trial.feasible and not trial.shortfall
+                                      else sum(trial.shortfall.values()))
                 self._ends[lever.path] = min((lever.low, lever.high), key=lambda e: shortfall[e])
         return self._ends
 
@@ -644,8 +646,10 @@ class Calibrator:
         answer = self.least(subset, {})
         if answer.feasible or not self.searched:
             return ({}, answer) if answer.feasible else None
-        ends = self.ends()
-        if not self.least(subset, ends, exact=True).feasible:
+        options = [self.ends(), {p: v for p, v in self.ends().items() if _delays(p)}]
+        ends = next((e for e in options if e and self.least(subset, e, exact=True).feasible),
+                    None)
+        if ends is None:
             return None
         self.hold_years = True  # each peak claim in the year that holds with all at the ends
         try:
@@ -662,12 +666,13 @@ class Calibrator:
                exact: bool = False) -> dict[str, float]:
         """Searched levers moved: the first in the order declared that suffices alone, by
         the least it must; else all at their ends, each brought back as far as it can."""
-        for lever in self.searched:
+        moving = [lv for lv in self.searched if lv.path in ends]
+        for lever in moving:
             end = ends[lever.path]
             if self.least(subset, {lever.path: end}, exact=exact).feasible:
                 return {lever.path: self._bisect(subset, lever, end, {}, exact)}
         everything = dict(ends)
-        for lever in self.searched:
+        for lever in moving:
             others = {p: v for p, v in everything.items() if p != lever.path}
             everything[lever.path] = self._bisect(subset, lever, ends[lever.path], others,
                                                   exact)
@@ -692,8 +697,13 @@ class Calibrator:
     # -- the conflict --
 
     def permissive(self, subset: Sequence[int]) -> bool:
-        """Whether `subset` can hold with every searched lever at the end that helps."""
-        return self.feasible(subset, self.ends() if self.searched else {})
+        """Whether `subset` can hold: with the searched levers as they are, all at the ends
+        that help, or the lead times and shares alone at theirs."""
+        if self.feasible(subset, {}):
+            return True
+        ends = self.ends() if self.searched else {}
+        return any(e and self.feasible(subset, e)
+                   for e in (ends, {p: v for p, v in ends.items() if _delays(p)}))
 
     def conflict(self, subset: list[int]) -> list[int]:
         """A smallest set of claims that cannot hold together: a claim that cannot hold on its
@@ -725,7 +735,7 @@ class Calibrator:
         conflict = self.conflict(everyone)
         beyond = self.beyond(conflict)
         held, dropped = list(everyone), []
-        fixed = self.ends() if self.searched else {}
+        fixed = {p: v for p, v in self.ends().items() if _delays(p)} if self.searched else {}
         while not self.permissive(held):
             clash = self.conflict(held)
             options = []
@@ -833,3 +843,11 @@ class Calibrator:
             short = self.holds_at(held, {**values, lv.path: lv.value})
             out[lv.path] = sorted(short or []) or [i for i in held if i in self.failing] or held
         return out
+
+
+def _delays(path: str) -> bool:
+    """Whether a larger value at `path` only delays: a lead time, a measure's extra days or
+    the share of the items a measure (with its extra lead time) applies to."""
+    parts = path.split(".")
+    return (parts[-1].endswith("_days") or "extra_days" in parts
+            or (parts[0] == "measure" and parts[-1] == "share"))
