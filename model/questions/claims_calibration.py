@@ -540,6 +540,7 @@ class Calibrator:
         going back on one change leaves no plan at all)."""
         self._ends: dict[str, float] | None = None
         self._preferred: dict[int, list[int]] = {}
+        self._feasible: dict[tuple[Any, ...], bool] = {}
         self.peak_year: dict[int, int] = {}
 
     # -- the pieces --
@@ -611,7 +612,12 @@ class Calibrator:
         return self._preferred[claim]
 
     def feasible(self, subset: Sequence[int], fixed: dict[str, float]) -> bool:
-        return self.least(subset, fixed).feasible
+        """Whether the claims of `subset` can hold together, searched levers at `fixed`
+        (remembered: the conflict searches ask the same again)."""
+        key = (tuple(sorted(subset)), tuple(sorted(fixed.items())), self.hold_years)
+        if key not in self._feasible:
+            self._feasible[key] = self.least(subset, fixed).feasible
+        return self._feasible[key]
 
     # -- the searched levers --
 
