@@ -2,7 +2,7 @@
 
 The public API, one function per command (defined in `capplan.api`; see docs/api.md):
 
-    load, examples, validate, plan, compare, whatif, evaluate, explain, tradeoff, replan,
+    load, examples, validate, plan, claims, compare, whatif, evaluate, explain, tradeoff, replan,
     sweep, sweep_shard, sweep_merge, residents, report, template, record, reproduce
 
 `import capplan` stays light: each function imports what it needs when called.
@@ -17,6 +17,7 @@ from capplan import examples as _examples_data  # noqa: F401  (the data, not the
 from capplan import report as _report_wing  # noqa: F401  (the wing, not the function)
 from capplan import residents as _residents_wing  # noqa: F401  (the wing, not the function)
 from capplan.api import (
+    claims,
     compare,
     evaluate,
     examples,
@@ -38,6 +39,6 @@ from capplan.api import (
 )
 from capplan.version import __version__
 
-__all__ = ["__version__", "compare", "evaluate", "examples", "explain", "load", "plan",
+__all__ = ["__version__", "claims", "compare", "evaluate", "examples", "explain", "load", "plan",
            "record", "replan", "report", "reproduce", "residents", "sweep", "sweep_merge",
            "sweep_shard", "template", "tradeoff", "validate", "whatif"]

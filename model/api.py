@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from capplan.inputs.examples import Example
     from capplan.inputs.load import Loaded
+    from capplan.report.claims import ClaimsResult
     from capplan.report.documents import (
         CompareResult,
         EvaluateResult,
@@ -560,3 +561,62 @@ def recorded_input(run_id: int, ledger: str | Path | None = None) -> dict[str, A
             "instance_content": bytes(found["instance_content"]),
             "instance_sha256": str(found["instance_sha256"]),
             "document": json.loads(str(found["document"]))}
+
+
+def claims(instance: str | Path | Loaded, claims_file: str | Path, *,
+           write: str | Path | None = None, scenario: str | None = None,
+           overrides: Sequence[str] = (), solver: str = "highs") -> ClaimsResult:
+    """Check published claims (a claims file of `[[claim]]` blocks, or a shipped one's name)
+    on the instance, and find the least change to its `[[assumption]]` values under which they
+    hold together, or the smallest set of claims that cannot; `write`: save the instance with
+    the calibrated values, each changed line marked `# calibrated: <claim ids>`."""
+    from capplan.questions.claims import check_all, read_claims
+    from capplan.questions.claims_calibration import Calibrator
+    from capplan.report.claims import ClaimsResult
+
+    loaded = load(instance, scenario, overrides)
+    path = _claims_path(claims_file)
+    claimed = read_claims(path, loaded)
+    calibrator = Calibrator(loaded, claimed, solver)
+    checked = check_all(loaded, claimed, solver)
+    calibrator.failing = [i for i, k in enumerate(checked) if not k.holds]
+    calibration = calibrator.run()
+    written = None
+    if write is not None:
+        written = str(_write_calibrated(loaded, calibration, claimed, Path(write)))
+    return ClaimsResult(loaded, str(path), checked, calibration, written, (solver, None))
+
+
+def _claims_path(name_or_path: str | Path) -> Path:
+    """A claims file: a path, or the name of a shipped one (`groningen-2024-claims`)."""
+    from importlib.resources import files
+
+    given = Path(name_or_path)
+    if given.is_file() or len(given.parts) != 1:
+        return given
+    shipped = files("capplan.examples") / f"{given.name.removesuffix('.toml')}.toml"
+    return Path(str(shipped)) if shipped.is_file() else given
+
+
+def _write_calibrated(loaded: Loaded, calibration: Any, claimed: Sequence[Any],
+                      target: Path) -> Path:
+    """The instance file with the calibrated values, written whole or not at all."""
+    from capplan.questions.claims_write import Change, rewrite
+
+    if loaded.path.suffix.lower() != ".toml":
+        raise InputError("--write", [("", f"{loaded.path} is not a TOML instance; the "
+                                          "calibrated values are written into its text")])
+    changes = [Change(lever.path, value,
+                      tuple(claimed[i].id for i in calibration.needs.get(lever.path, [])))
+               for lever, value in calibration.changes()]
+    text = rewrite(loaded.path.read_text(encoding="utf-8"), changes)
+    if target.is_dir():
+        raise InputError("--write", [(str(target), "is a directory, not a file")])
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise InputError("--write", [(str(target), f"cannot write: {exc.strerror}")]) from None
+    return target

@@ -70,7 +70,13 @@ app.command(short_help="Start the web page for planners.")(web_command.serve)
 # --- documents ---
 from capplan.cli import report as report_cli  # noqa: E402
 
-app.command(name="report")(report_cli.report)
+app.command(name="report", short_help="Write the advice letter's annex (Word or HTML).")(
+    report_cli.report)
+
+# --- claims and calibration ---
+from capplan.cli import claims as _claims  # noqa: E402
+
+app.command(short_help="Check published claims; calibrate the assumptions.")(_claims.claims)
 
 
 def main() -> None:

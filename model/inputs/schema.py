@@ -368,6 +368,26 @@ class Risk(_Strict):
     effect: list[Effect] = Field(min_length=1)
 
 
+class Assumption(_Strict):
+    """[[assumption]]: a figure of the instance that nobody published and that may move within
+    the range a planner finds credible; `paths` are `--set` paths (globs allowed), each matched
+    value moving within `range` on its own (`capplan claims` calibrates them)."""
+
+    id: Name
+    paths: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+    range: list[Amount]
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _range_not_empty(self) -> Assumption:
+        if len(self.range) != 2:
+            raise ValueError(f"range: expected [low, high], got {self.range}")
+        if not self.range[0] < self.range[1]:
+            raise ValueError(f"range: [{self.range[0]:g}, {self.range[1]:g}] is empty "
+                             "(low must be below high)")
+        return self
+
+
 DEFAULT_TERMS = ("finish", "p95", "smooth", "waiting")
 """The default objective: the letter's two milestones, 100% and 95% done, as early as possible;
 then production that changes as little as it can from period to period (no year below both
@@ -411,6 +431,7 @@ class Instance(_Strict):
     region: list[Region] = Field(default_factory=list)
     objective: Objective = Field(default_factory=Objective)
     risk: list[Risk] = Field(default_factory=list)
+    assumption: list[Assumption] = Field(default_factory=list)
     scenarios: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -116,13 +116,13 @@ def test_ramp_gives_the_same_yearly_capacity(step: str) -> None:
 def test_relative_ramp_per_year(step: str, first_year: float) -> None:
     """initial 1,000, ramp_up_rel 0.44 a year (1.2 a half year), no other limit, 3,000 items
     (more than 2025 can do, fewer than 2025 and 2026 can: least waiting runs 2025 flat out;
-    the whole scope is done within the horizon): the first period's mean rate is at most 1,000 x 1.44^(1/2 + dt/2),
-    each later one 1.44^dt times the previous. 2025's mean: by year 1,000 x 1.44 = 1,440; by
-    quarter 1,000 x 1.2 x 1.44^(1/8) x (1 + r + r^2 + r^3) / 4 with r = 1.44^(1/4) = 1,447.5;
-    by month 1,000 x 1.2 x 1.44^(1/24) x (r^12 - 1) / (12 (r - 1)) with r = 1.44^(1/12) =
-    1,447.9; a rate growing 44% a year from 1,000 in the middle of 2024 averages 1,000 x 1.2 x
-    0.44 / ln 1.44 = 1,448.0 over 2025. Quarter and month agree within 0.1%, the year within
-    0.6% (its one period is its geometric middle)."""
+    the whole scope is done within the horizon): the first period's mean rate is at most
+    1,000 x 1.44^(1/2 + dt/2), each later one 1.44^dt times the previous. 2025's mean: by year
+    1,000 x 1.44 = 1,440; by quarter 1,000 x 1.2 x 1.44^(1/8) x (1 + r + r^2 + r^3) / 4 with
+    r = 1.44^(1/4) = 1,447.5; by month 1,000 x 1.2 x 1.44^(1/24) x (r^12 - 1) / (12 (r - 1))
+    with r = 1.44^(1/12) = 1,447.9; a rate growing 44% a year from 1,000 in the middle of 2024
+    averages 1,000 x 1.2 x 0.44 / ln 1.44 = 1,448.0 over 2025. Quarter and month agree within
+    0.1%, the year within 0.6% (its one period is its geometric middle)."""
     inst = make([segment(count=3000)], end=2026, granularity=step, terms=["waiting"],
                 execution={"initial": 1000, "max": 100000, "ramp_up_rel": 0.44})
     _, _, plan_ = solve(inst)

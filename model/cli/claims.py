@@ -1,0 +1,68 @@
+"""`capplan claims`: published claims checked on an instance, and the calibration of its
+assumptions under which they hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, cast
+
+import typer
+
+from capplan.cli.options import (
+    Format,
+    FormatOpt,
+    InstanceArg,
+    LedgerOpt,
+    NoLedgerOpt,
+    OutOpt,
+    SetOpt,
+    Solver,
+    SolverOpt,
+)
+
+if TYPE_CHECKING:
+    from capplan.report.documents import Result
+
+
+def claims(
+    instance: InstanceArg,
+    claims_file: Annotated[
+        str,
+        typer.Option(
+            "--claims",
+            metavar="FILE",
+            help="Claims file (TOML, [[claim]] blocks), or a shipped one's name.",
+        ),
+    ],
+    write: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="CALIBRATED.toml",
+            help="Save the instance with the calibrated values, each changed line marked "
+            "'# calibrated: <claim ids>'.",
+        ),
+    ] = None,
+    set_: SetOpt = None,
+    solver: SolverOpt = Solver.highs,
+    format: FormatOpt = Format.table,
+    out: OutOpt = None,
+    ledger: LedgerOpt = None,
+    no_ledger: NoLedgerOpt = False,
+) -> None:
+    """Check published claims on the instance, and find the least change to its declared
+    assumptions under which they all hold (or the claims that cannot hold together)."""
+    import capplan
+    from capplan.cli.output import emit, record
+
+    result = capplan.claims(
+        instance, claims_file, write=write, overrides=set_ or (), solver=solver.value
+    )
+    if out is not None:
+        from capplan.report.claims import claims_files
+        from capplan.report.files import write_files
+
+        write_files(out, claims_files(result))
+    hide = () if result.calibration.changes() else ("changes",)
+    emit(cast("Result", result), format, None, main_table="checked", hide=hide,
+         lines=result.sentences())
+    record(cast("Result", result), ledger, no_ledger)

@@ -1,0 +1,195 @@
+"""Claims and calibration on the toy, solved by hand.
+
+The toy (instances/toy.toml): 2,000 houses, 500 designs ready at the start, the other 1,500
+released at the start with a design time of 365 days (one year: ready in 2026); execution
+capacity 500 a year before 2025, at most 1,000, growing at most 250 a year; 500 done in 2024.
+So 2025 can produce at most min(500 + 250, ready 500) = 500, 2026 at most 1,000 (the 1,500
+designed arrive), 2027 the last 500: cumulative 1,000 / 2,000 / 2,500; p95 (2,375) in 2027.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builders import INSTANCES, write_file
+from capplan.api import claims
+
+READY = """
+[[assumption]]
+id = "ready-at-start"
+paths = ["segment.*.in_progress.ready"]
+range = [0, 1000]
+source = "test: the designs ready at the start are not known"
+"""
+
+DESIGN = """
+[[assumption]]
+id = "design-time"
+paths = ["segment.houses.engineering_days"]
+range = [100, 365]
+source = "test: the design time is not known"
+"""
+
+SLOW = """
+[scenarios.slow-design]
+"segment.houses.engineering_days" = 730
+"""
+
+
+def toy(folder: Path, *blocks: str) -> Path:
+    """The toy instance with assumption (and scenario) blocks appended."""
+    return write_file(folder, "toy.toml",
+                      (INSTANCES / "toy.toml").read_text() + "".join(blocks))
+
+
+def claims_file(folder: Path, *requires: tuple[str, str] | tuple[str, str, str]) -> Path:
+    """A claims file: (id, require) or (id, require, scenario) per claim."""
+    text = ""
+    for claim in requires:
+        text += f'[[claim]]\nid = "{claim[0]}"\nrequire = "{claim[1]}"\n'
+        if len(claim) == 3:
+            text += f'scenario = "{claim[2]}"\n'
+        text += "\n"
+    return write_file(folder, "claims.toml", text)
+
+
+def test_the_model_figures_of_each_kind_of_claim(tmp_path: Path) -> None:
+    """At most 500 in 2025 (capacity 750, ready 500); at most 1,000 in any year (2026, the
+    capacity maximum); earliest p95 2027 (2,000 done by 2026 < 2,375); at most 2,000 done by
+    the end of 2026 (history 500 + 500 + 1,000); at least 0 in 2028 (a plan may finish in
+    2027); 2024 is history: 500."""
+    result = claims(toy(tmp_path), claims_file(
+        tmp_path, ("y2025", "production 2025 >= 750"), ("peak", "peak production >= 1,001"),
+        ("p95", "p95 <= 2027"), ("cum", "cumulative 2026 >= 2000"),
+        ("low", "production 2028 <= 0"), ("hist", "production 2024 >= 500")))
+    doc = result.to_dict()
+    got = {c["id"]: (c["holds"], c["model_value"]) for c in doc["claims"]}
+    assert got == {"y2025": (False, 500), "peak": (False, 1000), "p95": (True, "2027"),
+                   "cum": (True, 2000), "low": (True, 0), "hist": (True, 500)}
+    assert result.checked[1].year == 2026
+
+
+def test_a_production_claim_needs_exactly_250_more_ready_designs(tmp_path: Path) -> None:
+    """2025 >= 750: capacity allows 500 + 250 = 750 in 2025, the design time keeps the 1,500
+    released out of 2025, so every one of the 750 must be ready at the start: 750 - 500 = 250
+    more (a change of 250 / 1,000 of the range, the least)."""
+    result = claims(toy(tmp_path, READY), claims_file(tmp_path,
+                                                      ("y2025", "production 2025 >= 750")))
+    doc = result.to_dict()["calibration"]
+    assert doc["status"] == "found"
+    assert doc["changes"][0] | {"range": None} == {
+        "assumption": "ready-at-start", "path": "segment.houses.in_progress.ready",
+        "from": 500, "to": 750, "range": None, "claims": ["y2025"]}
+    assert doc["conflict"] == []
+    assert "y2025 needs at least 750 designs ready at the start in houses (assumed 500)." in (
+        result.sentences())
+
+
+def test_a_claim_that_already_holds_changes_nothing(tmp_path: Path) -> None:
+    """2025 >= 500 holds with the 500 ready designs: no change."""
+    result = claims(toy(tmp_path, READY), claims_file(tmp_path,
+                                                      ("y2025", "production 2025 >= 500")))
+    doc = result.to_dict()
+    assert doc["claims"][0]["holds"] is True
+    assert doc["calibration"] == doc["calibration"] | {"status": "found", "changes": [],
+                                                       "conflict": []}
+
+
+def test_two_claims_that_conflict_are_reported_as_the_conflict(tmp_path: Path) -> None:
+    """2025 >= 750 needs 250 more ready designs; done by the end of 2025 at most 1,100 means
+    2025 produces at most 600: no value of the ready designs serves both, so they are the
+    conflict (p95 by 2027 holds whatever); the largest consistent set leaves one out: leaving
+    out the 750 needs no change, leaving out the 1,100 needs 250, so the 750 goes."""
+    result = claims(toy(tmp_path, READY), claims_file(
+        tmp_path, ("y2025", "production 2025 >= 750"), ("few", "cumulative 2025 <= 1100"),
+        ("p95", "p95 <= 2027")))
+    doc = result.to_dict()["calibration"]
+    assert doc["status"] == "impossible"
+    assert doc["conflict"] == ["y2025", "few"]
+    assert doc["left_out"] == ["y2025"]
+    assert doc["changes"] == []
+
+
+def test_a_range_that_stops_a_claim_is_named_with_the_value_it_needs(tmp_path: Path) -> None:
+    """2025 >= 750 needs 750 ready designs; with the range [0, 600] it cannot: the claim is
+    the conflict by itself and the range of ready-at-start stops it, needing 750."""
+    narrow = READY.replace("[0, 1000]", "[0, 600]")
+    result = claims(toy(tmp_path, narrow), claims_file(tmp_path,
+                                                       ("y2025", "production 2025 >= 750")))
+    doc = result.to_dict()["calibration"]
+    assert doc["conflict"] == ["y2025"]
+    assert doc["stopped_by"] == [{"assumption": "ready-at-start",
+                                  "path": "segment.houses.in_progress.ready",
+                                  "range": [0, 600], "needed": 750.0}]
+
+
+def test_a_lead_time_is_found_by_search_to_the_day(tmp_path: Path) -> None:
+    """2025 >= 750 with the 500 ready designs needs 250 of the 1,500 released designed within
+    2025: a design time of d days finishes a share 1 - d / 365 of them in 2025 (a
+    distributed lag), so 1,500 (1 - d / 365) >= 250, d <= 304.17: 304 days (250.7), and 305
+    would give 246.6."""
+    result = claims(toy(tmp_path, DESIGN), claims_file(tmp_path,
+                                                       ("y2025", "production 2025 >= 750")))
+    doc = result.to_dict()["calibration"]
+    assert doc["searched"] == ["segment.houses.engineering_days"]
+    assert [(c["path"], c["from"], c["to"]) for c in doc["changes"]] == [
+        ("segment.houses.engineering_days", 365, 304)]
+
+
+def test_scenarios_are_copies_sharing_the_assumptions(tmp_path: Path) -> None:
+    """In the base, 2025 >= 600 needs 600 ready designs. In `slow-design` (730 days: the
+    released are designed only in 2027) the ready designs are all 2025 and 2026 can do, up to
+    750 + 1,000: done by the end of 2026 = 500 + ready, so >= 1,300 needs 800 ready. One value
+    serves both copies: 800, the larger; back at 500 both fall short, so both need it."""
+    result = claims(toy(tmp_path, READY, SLOW), claims_file(
+        tmp_path, ("base", "production 2025 >= 600"),
+        ("slow", "cumulative 2026 >= 1300", "slow-design")))
+    changes = result.to_dict()["calibration"]["changes"]
+    assert [(c["from"], c["to"], c["claims"]) for c in changes] == [(500, 800, ["base", "slow"])]
+
+
+def test_write_saves_the_calibrated_instance_with_marks(tmp_path: Path) -> None:
+    """The changed line carries the new value and `# calibrated: <claim ids>`; the saved
+    instance reads back with only that value changed, and the claim then holds as it is."""
+    target = tmp_path / "calibrated.toml"
+    path = toy(tmp_path, READY)
+    result = claims(path, claims_file(tmp_path, ("y2025", "production 2025 >= 750")),
+                    write=target)
+    assert result.written == str(target)
+    line = next(x for x in target.read_text().splitlines() if x.startswith("in_progress"))
+    assert line.startswith("in_progress = { ready = 750 }")
+    assert line.endswith("# calibrated: y2025")
+    before = path.read_text().splitlines()
+    after = target.read_text().splitlines()
+    assert [a for a, b in zip(before, after, strict=True) if a != b] == [
+        "in_progress = { ready = 500 }  # assumption: 500 designs ready at the start"]
+    again = claims(target, tmp_path / "claims.toml")
+    assert again.checked[0].holds and again.calibration.changes() == []
+
+
+@pytest.mark.parametrize(("blocks", "claim", "expected"), [
+    ((READY,), ("c", "production 2025 >= 1", "nope"), "claim.c.scenario: scenarios.nope: no "
+                                                      "such scenario"),
+    ((READY,), ("c", "p95 <= 2031Q1"), "claim.c.require: '2031Q1' names a quarter but the "
+                                       "granularity is year"),
+    ((READY,), ("c", "p95 <= 2031"), "claim.c.require: 2031 is outside the horizon (2025..2030)"),
+    ((READY,), ("c", "production 2019 >= 1"), "claim.c.require: 2019 is outside the horizon "
+                                              "and the history (2024..2030)"),
+    ((READY,), ("c", "p95 by 2027"), "claim.c.require: cannot read 'p95 by 2027': expected"),
+    ((READY.replace("segment.*.", "segment.flats."),), ("c", "production 2025 >= 1"),
+     "assumption.ready-at-start.paths: 'segment.flats.in_progress.ready' matches nothing"),
+    ((READY.replace("[0, 1000]", "[400, 300]"),), ("c", "production 2025 >= 1"),
+     "range: [400, 300] is empty (low must be below high)"),
+    ((READY.replace("[0, 1000]", "[0, 100]"),), ("c", "production 2025 >= 1"),
+     "assumption.ready-at-start.range: segment.houses.in_progress.ready is 500 at the "
+     "instance, outside [0, 100]"),
+])
+def test_bad_claims_and_assumptions_are_input_errors(
+        tmp_path: Path, blocks: tuple[str, ...], claim: tuple[str, ...], expected: str) -> None:
+    from capplan.errors import InputError
+
+    with pytest.raises(InputError) as caught:
+        claims(toy(tmp_path, *blocks), claims_file(tmp_path, claim))  # type: ignore[arg-type]
+    assert expected in caught.value.message()
