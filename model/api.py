@@ -589,13 +589,7 @@ def claims(instance: str | Path | Loaded, claims_file: str | Path, *,
 
 def _claims_path(name_or_path: str | Path) -> Path:
     """A claims file: a path, or the name of a shipped one (`groningen-2024-claims`)."""
-    from importlib.resources import files
-
-    given = Path(name_or_path)
-    if given.is_file() or len(given.parts) != 1:
-        return given
-    shipped = files("capplan.examples") / f"{given.name.removesuffix('.toml')}.toml"
-    return Path(str(shipped)) if shipped.is_file() else given
+    return _resolve(name_or_path, "claims")
 
 
 def _write_calibrated(loaded: Loaded, calibration: Any, claimed: Sequence[Any],

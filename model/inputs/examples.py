@@ -1,5 +1,5 @@
-"""The shipped examples: instances, target tables and actuals, installed as the package data
-of `capplan.examples` (the files of instances/).
+"""The shipped examples: instances, claims files, target tables and actuals, installed as the
+package data of `capplan.examples` (the files of instances/).
 
 `examples()` lists them; `resolve()` turns a shipped name such as `groningen-2024` into the
 path of its file, so a command accepts either a file or a shipped name.
@@ -20,10 +20,12 @@ from capplan.errors import InputError
 
 PACKAGE = "capplan.examples"
 
-Kind = Literal["instance", "targets", "actuals"]
-KINDS: tuple[Kind, ...] = ("instance", "targets", "actuals")
-SUFFIXES: dict[str, str] = {"instance": ".toml", "targets": ".csv", "actuals": ".csv"}
-PLURALS: dict[str, str] = {"instance": "instances", "targets": "targets", "actuals": "actuals"}
+Kind = Literal["instance", "claims", "targets", "actuals"]
+KINDS: tuple[Kind, ...] = ("instance", "claims", "targets", "actuals")
+SUFFIXES: dict[str, str] = {"instance": ".toml", "claims": ".toml", "targets": ".csv",
+                            "actuals": ".csv"}
+PLURALS: dict[str, str] = {"instance": "instances", "claims": "claims files",
+                           "targets": "targets", "actuals": "actuals"}
 
 # The header row of a CSV tells its kind: targets are `year,completed` (see
 # questions/evaluate.py), actuals start with `period,segment` (see cycle/actuals.py).
@@ -44,7 +46,8 @@ class Example:
 
 
 def examples() -> list[Example]:
-    """Every shipped example, instances first, then targets and actuals, each by name.
+    """Every shipped example, instances first, then claims files, targets and actuals, each by
+    name.
 
     Cheap: reads each file's text, and parses an instance's TOML only for `programme.name`;
     nothing is validated. A file whose kind cannot be told is not an example and is left out.
@@ -97,9 +100,10 @@ def resolve(name_or_path: str | Path, kind: str = "instance") -> Path:
 
 
 def _kind(suffix: str, text: str) -> Kind | None:
-    """instance for TOML; for CSV, what its header row says (None: neither)."""
+    """For TOML, claims when it holds `[[claim]]` blocks (questions/claims.py), else instance;
+    for CSV, what its header row says (None: neither)."""
     if suffix == ".toml":
-        return "instance"
+        return "claims" if "claim" in tomllib.loads(text) else "instance"
     header = next((line.strip().replace(" ", "") for line in text.splitlines()
                    if line.strip() and not line.startswith("#")), "")
     if header == TARGETS_HEADER:

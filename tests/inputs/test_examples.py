@@ -14,7 +14,7 @@ from capplan.errors import InputError
 from capplan.inputs.examples import examples, resolve
 
 SHIPPED = {
-    ("groningen-2024", "instance"), ("toy", "instance"),
+    ("groningen-2024", "instance"), ("toy", "instance"), ("groningen-2024-claims", "claims"),
     ("sodm-2024-targets", "targets"), ("sodm-2024-targets-17500", "targets"),
     ("groningen-actuals-2025", "actuals"),
 }
@@ -99,7 +99,7 @@ def test_anything_else_names_the_argument_and_lists_the_shipped_names(
 
 
 def test_an_unknown_kind_is_a_programming_error() -> None:
-    with pytest.raises(ValueError, match="kind must be one of instance, targets, actuals"):
+    with pytest.raises(ValueError, match="kind must be one of instance, claims, targets, actuals"):
         resolve("toy", "instances")
 
 
