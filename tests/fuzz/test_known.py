@@ -1,5 +1,5 @@
-"""Cases the fuzzing found whose fix lies in the solve itself (model/core): each is written as
-the answer it must give, and marked xfail (not strict) while it does not."""
+"""Cases the fuzzing found whose fix lay in the solve itself (model/core), each written as the
+answer it must give."""
 
 from __future__ import annotations
 
@@ -27,9 +27,6 @@ def _segment(name: str, count: int, eng: int, exe: int) -> str:
             f"execution_days = {exe}\n")
 
 
-@pytest.mark.xfail(strict=False, reason="HiGHS ends with an error status on quarterly plans "
-                                        "with a tight throughput engineering limit and no "
-                                        "execution capacity (model/core/solve.py)")
 @pytest.mark.parametrize("text", [
     ENGINEERING_ONLY.format(end=2029, initial=208, high=246, ramp=80, segments="".join([
         _segment("s0", 97, 300, 45), _segment("s1", 113, 91, 91),
@@ -39,7 +36,8 @@ def _segment(name: str, count: int, eng: int, exe: int) -> str:
 ])
 def test_tight_engineering_without_execution_capacity(tmp_path: Path, text: str) -> None:
     """Optimal or infeasible (the status the plan has), never "the solver ended with error"
-    and exit 1."""
+    and exit 1: a HiGHS run that ends with no status, warm and fresh, is tried with the other
+    simplex (the first instance then finishes 2027Q4, as GLOP and the MILP find)."""
     path = tmp_path / "w.toml"
     path.write_text(text)
     outcome = run_case(Case("instance", ("plan", str(path), "-f", "json", "--no-ledger")))
