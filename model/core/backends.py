@@ -228,11 +228,11 @@ class HighsBackend(Backend):
             status = self.h.getModelStatus()
             fresh = True
         if status in (ms.kUnknown, ms.kSolveError, ms.kNotset):
-            # The other simplex as a last resort (also when a run ends with no status: seen
-            # on a small quarterly plan with a tight engineering limit, warm and fresh). Seen on a Groningen sweep sample: a probe
-            # "reached by period T" that is infeasible, where dual simplex ends unknown with
-            # primal infeasibilities of 1e10, warm or fresh, and primal simplex proves it
-            # infeasible; the sample was lost as an error.
+            # The other simplex as a last resort. Seen on a small quarterly plan with a tight
+            # engineering limit: a run ending with no status, warm and fresh. Seen on a
+            # Groningen sweep sample: a probe "reached by period T" that is infeasible, where
+            # dual simplex ends unknown with primal infeasibilities of 1e10, warm or fresh,
+            # and primal simplex proves it infeasible; the sample was lost as an error.
             self.h.clearSolver()
             self.h.setOptionValue("solver", "simplex")
             self.h.setOptionValue("simplex_strategy", 1 if primal else 4)
