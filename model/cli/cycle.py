@@ -11,9 +11,13 @@ from capplan.cli.options import (
     Format,
     FormatOpt,
     InstanceArg,
+    LangOpt,
     LedgerOpt,
+    LogLevel,
+    LogLevelOpt,
     NoLedgerOpt,
     ObjectiveOpt,
+    QuietOpt,
     RunIdArg,
     ScenarioOpt,
     SetOpt,
@@ -61,6 +65,9 @@ def replan(
     time_limit: TimeLimitOpt = 600.0,
     ledger: LedgerOpt = None,
     no_ledger: NoLedgerOpt = False,
+    lang: LangOpt = None,
+    quiet: QuietOpt = False,
+    log_level: LogLevelOpt = LogLevel.info,
 ) -> None:
     """Re-plan the remaining work from actuals up to --as-of, and report the variance
     against the plan."""
@@ -68,23 +75,28 @@ def replan(
 
     import capplan
     from capplan.cli.output import err_console, out_console, print_json, record, say, write
+    from capplan.cli.progress import working
     from capplan.report.terminal import frame_table, render, variance_view
+    from capplan.report.words import speaking
 
-    result = capplan.replan(
-        instance,
-        actuals,
-        as_of,
-        baseline=baseline,
-        ledger=ledger,
-        scenario=scenario,
-        overrides=set_ or (),
-        objective=objective,
-        solver=solver.value,
-        time_limit=time_limit,
-    )
+    with working("replan", quiet=quiet, log_level=log_level.value):
+        result = capplan.replan(
+            instance,
+            actuals,
+            as_of,
+            baseline=baseline,
+            ledger=ledger,
+            scenario=scenario,
+            overrides=set_ or (),
+            objective=objective,
+            solver=solver.value,
+            time_limit=time_limit,
+        )
     r = result.replanned
     if out is not None:
-        write(result, out)
+        with speaking(lang and lang.value):
+            write(result, out)
+    record(result, ledger, no_ledger)  # recorded before anything is published
     if format == Format.json:
         print_json(result)
     elif format == Format.csv:
@@ -95,8 +107,8 @@ def replan(
             frame_table(f"{result.title} (items finishing each stage)", variance_view(r.variance))
         )
         say([line[:1].upper() + line[1:] for line in [*r.moves, *r.resumed.notes]])
-        render(out_console, r.loaded, r.solution, r.plan, result.infeasibility)
-    record(result, ledger, no_ledger)
+        render(out_console, r.loaded, r.solution, r.plan, result.infeasibility,
+               lang and lang.value)
     if result.status not in ("optimal", "infeasible"):
         err_console.print(f"error: the solver ended with {result.status}")
         raise typer.Exit(1)
