@@ -379,14 +379,18 @@ def test_published_outputs_name_their_run(capsys: Cap, monkeypatch: Patch, tmp_p
     assert len(doc["run"]["hash"]) == 64
 
 
-@pytest.mark.xfail(strict=False, reason="register synth writes through cli/residents.py, "
-                                        "which has no --force yet")
 def test_register_synth_does_not_overwrite_a_register(capsys: Cap, monkeypatch: Patch,
                                                       tmp_path: Path) -> None:
+    """An existing register is refused without --force and left as it was; with --force it is
+    replaced by the synthetic one."""
     real = write_file(tmp_path, "register.csv", "id,segment,stage\nreal,houses,engineering\n")
     code, _, err = run_cli(capsys, monkeypatch, "register", "synth", TOY, "--out", str(real))
     _refused(code, err)
     assert "real,houses" in real.read_text()
+    code, _, err = run_cli(capsys, monkeypatch, "register", "synth", TOY, "--out", str(real),
+                           "--force")
+    assert code == 0, err
+    assert "real,houses" not in real.read_text()
 
 
 def test_an_instance_without_items(capsys: Cap, monkeypatch: Patch, tmp_path: Path) -> None:
