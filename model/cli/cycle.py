@@ -103,9 +103,9 @@ def replan(
         sys.stdout.write(r.variance.to_csv(index=False))
     else:
         say([f"Baseline: {r.baseline.source}"])
-        out_console.print(
-            frame_table(f"{result.title} (items finishing each stage)", variance_view(r.variance))
-        )
+        with speaking(lang and lang.value):
+            out_console.print(frame_table(f"{result.title} (items finishing each stage)",
+                                          variance_view(r.variance)))
         say([line[:1].upper() + line[1:] for line in [*r.moves, *r.resumed.notes]])
         render(out_console, r.loaded, r.solution, r.plan, result.infeasibility,
                lang and lang.value)

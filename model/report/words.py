@@ -86,6 +86,8 @@ COLUMNS_NL = {
     "waiting": "wachten", "scope": "opgave", "addresses": "adressen", "started": "begonnen",
     "postponed": "uitgesteld", "engineering": "engineering", "execution": "uitvoering",
     "year total": "jaartotaal", "through": "tot en met",
+    "eng. planned": "eng. gepland", "eng. realised": "eng. gerealiseerd",
+    "exec. planned": "uitv. gepland", "exec. realised": "uitv. gerealiseerd", "exec. %": "uitv. %",
 }
 """Dutch names of the columns that most tables share; others keep their names."""
 
