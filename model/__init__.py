@@ -10,13 +10,17 @@ The public API, one function per command (defined in `capplan.api`; see docs/api
 
 from __future__ import annotations
 
+import importlib
+
 # The packages named like API functions (the residents and report wings, the shipped
 # examples) are bound first, so that importing their modules later never replaces the function
 # of the same name: `capplan.examples()`, `capplan.residents(...)`, `capplan.report(...)`.
-from capplan import examples as _examples_data  # noqa: F401  (the data, not the function)
 from capplan import report as _report_wing  # noqa: F401  (the wing, not the function)
 from capplan import residents as _residents_wing  # noqa: F401  (the wing, not the function)
-from capplan.api import (
+
+# The shipped examples' package lives outside this folder (instances/): imported by name.
+importlib.import_module("capplan.examples")
+from capplan.api import (  # noqa: E402
     claims,
     compare,
     evaluate,
@@ -37,7 +41,7 @@ from capplan.api import (
     validate,
     whatif,
 )
-from capplan.version import __version__
+from capplan.version import __version__  # noqa: E402
 
 __all__ = ["__version__", "claims", "compare", "evaluate", "examples", "explain", "load", "plan",
            "record", "replan", "report", "reproduce", "residents", "sweep", "sweep_merge",

@@ -70,10 +70,9 @@ def test_word_annex(annex: Any, plan_json: dict[str, Any], lang: str) -> None:
     text = _words(document)
     source_lines = GRONINGEN.read_text(encoding="utf-8").splitlines()
     listed = {(row.cells[0].text, row.cells[2].text) for row in document.tables[-1].rows[1:]}
-    expected = {(str(k), line.split("#", 1)[1].strip())
-                for k, line in enumerate(source_lines, 1)
-                if "#" in line and ("assumption" in line.split("#", 1)[1].lower()
-                                    or "docs/sources.md" in line.split("#", 1)[1])}
+    comments = {k: _comment(line) for k, line in enumerate(source_lines, 1)}
+    expected = {(str(k), c) for k, c in comments.items()
+                if c is not None and ("assumption" in c.lower() or "docs/sources.md" in c)}
     assert expected and expected == listed
     assert f"run {annex.run_id}" in text and annex.loaded.sha256 in text
     assert len(document.inline_shapes) == 1  # the cumulative chart (no risk samples here)
@@ -144,3 +143,17 @@ def test_cli_refuses_without_the_extra(tmp_path: Path, capsys: pytest.CaptureFix
     code, _, err = run(capsys, monkeypatch, "report", str(INSTANCES / "toy.toml"), "--out",
                        str(tmp_path / "annex.pdf"))
     assert code == 2 and "annex.docx or an annex.html" in err
+
+
+def _comment(line: str) -> str | None:
+    """A TOML line's comment: the text after the first `#` outside a quoted string (the
+    assumption blocks' sources hold `docs/sources.md#...` inside their strings)."""
+    quote = None
+    for k, char in enumerate(line):
+        if quote is not None:
+            quote = None if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            return line[k + 1:].strip()
+    return None
