@@ -52,7 +52,7 @@ def claims(
     """Check published claims on the instance, and find the least change to its declared
     assumptions under which they all hold (or the claims that cannot hold together)."""
     import capplan
-    from capplan.cli.output import emit, record
+    from capplan.cli.output import emit
 
     result = capplan.claims(
         instance, claims_file, write=write, overrides=set_ or (), solver=solver.value
@@ -64,5 +64,4 @@ def claims(
         write_files(out, claims_files(result))
     hide = () if result.calibration.changes() else ("changes",)
     emit(cast("Result", result), format, None, main_table="checked", hide=hide,
-         lines=result.sentences())
-    record(cast("Result", result), ledger, no_ledger)
+         lines=result.sentences(), record_to=(ledger, no_ledger))

@@ -112,15 +112,20 @@ def emit(
     side_by_side: str | None = None,
     hide: Sequence[str] = (),
     lines: Sequence[str] = (),
+    record_to: tuple[Path | None, bool] | None = None,
 ) -> None:
-    """Write the result's files into `out`, then print it: its JSON document, its main table
-    as CSV, or its tables in the terminal (`side_by_side`: a column whose values head the
-    main table's columns; tables in `hide` go to files only) followed by `lines`."""
+    """Write the result's files into `out`, record the run (`record_to`: the ledger and
+    --no-ledger; see `record`), then print it: its JSON document, its main table as CSV, or
+    its tables in the terminal (`side_by_side`: a column whose values head the main table's
+    columns; tables in `hide` go to files only) followed by `lines`. Nothing is published
+    before the run is recorded."""
     from capplan.report.terminal import frame_table, transposed
 
     out_console = console()
     if out is not None:
         write(result, out)
+    if record_to is not None:
+        record(result, *record_to)
     if format == Format.json:
         print_json(result)
         return

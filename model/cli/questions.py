@@ -47,7 +47,7 @@ def compare(
 ) -> None:
     """Solve several variants and compare milestones, tail, peaks and yearly targets."""
     import capplan
-    from capplan.cli.output import emit, record
+    from capplan.cli.output import emit
     from capplan.cli.progress import working
     from capplan.report.words import speaking
 
@@ -61,8 +61,8 @@ def compare(
             solver=solver.value,
         )
     with speaking(lang and lang.value):
-        emit(result, format, out, main_table="comparison", side_by_side="variant")
-    record(result, ledger, no_ledger)
+        emit(result, format, out, main_table="comparison", side_by_side="variant",
+             record_to=(ledger, no_ledger))
 
 
 def _product(vary: list[str]) -> int:
@@ -106,7 +106,7 @@ def whatif(
 ) -> None:
     """What if we add capacity: the plan with and without, and the months gained."""
     import capplan
-    from capplan.cli.output import emit, record
+    from capplan.cli.output import emit
     from capplan.cli.progress import working
     from capplan.report.words import localise, speaking
 
@@ -131,8 +131,8 @@ def whatif(
             main_table="comparison",
             side_by_side="variant",
             lines=[localise(line, _lang(lang)) for line in result.sentences()],
+            record_to=(ledger, no_ledger),
         )
-    record(result, ledger, no_ledger)
 
 
 def explain(
@@ -238,7 +238,7 @@ def evaluate(
     """Check given yearly production targets: can they be delivered, what do they imply, and
     how far are they from the optimal plan."""
     import capplan
-    from capplan.cli.output import emit, record
+    from capplan.cli.output import emit
     from capplan.cli.progress import working
     from capplan.report.words import localise, speaking
 
@@ -253,8 +253,8 @@ def evaluate(
             out,
             main_table="targets",
             lines=[localise(line, _lang(lang)) for line in result.sentences()],
+            record_to=(ledger, no_ledger),
         )
-    record(result, ledger, no_ledger)
 
 
 def _lang(lang: object) -> str:

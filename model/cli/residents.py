@@ -154,6 +154,7 @@ def residents(
         return
     with speaking(lang and lang.value):
         write(result, out)
+    record(result, ledger, no_ledger)  # recorded before anything is published
     if format == Format.json:
         print_json(result)
     elif format == Format.csv:
@@ -172,7 +173,6 @@ def residents(
                 f"written to {out}",
             ]
         )
-    record(result, ledger, no_ledger)
 
 
 def register_synth(

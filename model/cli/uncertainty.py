@@ -107,7 +107,7 @@ def sweep(
     --shard K/N, solve one shard of the sweep into a file; `capplan sweep merge SHARDS...`
     gives the sweep's result from all N."""
     import capplan
-    from capplan.cli.output import emit, progress_bar, record
+    from capplan.cli.output import emit, progress_bar
 
     if instance == "merge":
         if not shards:
@@ -149,8 +149,8 @@ def sweep(
         main_table="milestones",
         hide=("fan", "samples"),
         lines=result.verdict(),
+        record_to=(ledger, no_ledger),
     )
-    record(result, ledger, no_ledger)
 
 
 def _tornado(samples: int, asked: int | None) -> int:

@@ -368,6 +368,18 @@ def test_a_failed_record_publishes_nothing(capsys: Cap, monkeypatch: Patch,
     assert not out.exists() or list(out.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", [("plan", TOY), ("compare", TOY, "--vary",
+                                                      "capacity.execution.max=2000,2500")])
+def test_a_failed_record_prints_nothing(capsys: Cap, monkeypatch: Patch, tmp_path: Path,
+                                        command: tuple[str, ...]) -> None:
+    """The ledger cannot be written: nothing reaches standard output either (the run is
+    recorded before its result is printed), and the exit code is 1."""
+    code, out, err = run_cli(capsys, monkeypatch, *command, "-f", "json", "--ledger",
+                             str(tmp_path / "no" / "such" / "runs.sqlite"))
+    assert code == 1 and err.startswith("error: could not record")
+    assert out == ""
+
+
 def test_published_outputs_name_their_run(capsys: Cap, monkeypatch: Patch, tmp_path: Path,
                                           _ledger_in_tmp: Path) -> None:
     out = tmp_path / "o"
