@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import importlib
 import json
 import os
 import shutil
@@ -38,8 +39,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import capplan
-import capplan.examples as capplan_examples
 from capplan.core import backends
+
+capplan_examples = importlib.import_module("capplan.examples")  # the package, not the function
 
 INSTANCE = "groningen-2024"
 HEAVY = ("pydantic", "numpy", "pandas", "pyarrow", "matplotlib", "openpyxl", "pulp", "ortools",

@@ -1,7 +1,6 @@
 """`capplan claims`: published claims checked on an instance, and the calibration of its
 assumptions under which they hold."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast

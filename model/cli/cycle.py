@@ -1,6 +1,5 @@
 """The yearly cycle: replan, and the run ledger (list, show, diff, reproduce, verify)."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any

@@ -1,6 +1,5 @@
 """Options shared by the commands, declared once (typer annotations; nothing heavy imported)."""
 
-from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path

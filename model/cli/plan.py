@@ -1,6 +1,5 @@
 """Commands of the core: plan, validate, template, examples."""
 
-from __future__ import annotations
 
 import sys
 from pathlib import Path

@@ -1,6 +1,5 @@
 """The planners' questions: compare, whatif, explain, tradeoff, evaluate."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

@@ -1,6 +1,5 @@
 """Documents: `capplan report`, the annex an advice letter attaches (Word or HTML)."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

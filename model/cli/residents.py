@@ -1,6 +1,5 @@
 """Residents: per-address windows and letters, and synthetic registers."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

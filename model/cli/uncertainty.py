@@ -1,6 +1,5 @@
 """Uncertainty: sweep the risk register."""
 
-from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path

@@ -1,6 +1,5 @@
 """`capplan serve`: the web page for planners (needs the `web` extra)."""
 
-from __future__ import annotations
 
 import os
 from pathlib import Path
