@@ -52,15 +52,15 @@ def claims(
     assumptions under which they all hold (or the claims that cannot hold together)."""
     import capplan
     from capplan.cli.output import emit
+    from capplan.cli.output import write as stage
 
     result = capplan.claims(
         instance, claims_file, write=write, overrides=set_ or (), solver=solver.value
     )
-    if out is not None:
+    if out is not None:  # staged: published once the run is recorded
         from capplan.report.claims import claims_files
-        from capplan.report.files import write_files
 
-        write_files(out, claims_files(result))
+        stage(cast("Result", result), out, claims_files(result))
     hide = () if result.calibration.changes() else ("changes",)
     emit(cast("Result", result), format, None, main_table="checked", hide=hide,
          lines=result.sentences(), record_to=(ledger, no_ledger))

@@ -149,14 +149,14 @@ _pending: list[Staged] = []
 for a command that records nothing, once it succeeds) and removed if it fails."""
 
 
-def write(result: Result, out: Path) -> None:
-    """Every file of the result into `out`, all or nothing: staged now, published by `record`
-    once the run is in the ledger (its JSON document then names the run), or when the command
-    ends well; removed if it fails."""
+def write(result: Result, out: Path, files: dict[str, str | bytes] | None = None) -> None:
+    """Every file of the result (or `files`, when its command makes its own) into `out`, all
+    or nothing: staged now, published by `record` once the run is in the ledger (its JSON
+    document then names the run), or when the command ends well; removed if it fails."""
     from capplan.report.documents import output_files
     from capplan.report.files import stage_files
 
-    _pending.append(stage_files(out, output_files(result)))
+    _pending.append(stage_files(out, output_files(result) if files is None else files))
 
 
 def publish(run: dict[str, Any] | None = None) -> None:
