@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -613,6 +615,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return response
 
     # --- the JSON API ------------------------------------------------------------------------
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        """A request missing a field or with one of the wrong kind (a hand-typed address):
+        the same problems as the JSON API gives, on a page for a person."""
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        problems = [(".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), e["msg"])
+                    for e in exc.errors()]
+        message = ("error: this page's address is incomplete or mistyped ("
+                   + "; ".join(f"{k}: {m.lower()}" for k, m in problems)
+                   + "); start again from the front page")
+        return page(request, "error.html", 422, message=message)
 
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError) -> Response:

@@ -299,3 +299,13 @@ def test_advice_letter_annex_downloads_in_the_pages_language(client: TestClient)
     assert '<html lang="nl"' in html
     expected = capplan.api.report("toy", samples=0).document("nl", "html").decode()
     assert len(html) == pytest.approx(len(expected), rel=0.02)
+
+
+def test_a_mistyped_address_gives_a_page_not_json(client: TestClient) -> None:
+    """/instance without its `i` (a hand-typed address): an HTML page naming what is missing,
+    status 422; the JSON API keeps its machine-readable answer."""
+    page = client.get("/instance", params={"nonsense": "1"})
+    assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+    assert "address is incomplete or mistyped (i: field required)" in page.text
+    api = client.post("/api/jobs", json={})
+    assert api.status_code == 422 and api.headers["content-type"] == "application/json"
