@@ -88,6 +88,9 @@ def resolve(name_or_path: str | Path, kind: str = "instance") -> Path:
         raise InputError(str(name_or_path), [
             ("", f"is a folder, not a file: give the {kind} file itself (a {SUFFIXES[kind]} "
                  f"file{also})")])
+    if given.exists():  # a device, a pipe, a socket: nothing to read as a file
+        raise InputError(str(name_or_path), [("", f"is not a regular file: give the {kind} "
+                                                  f"file itself (a {SUFFIXES[kind]} file)")])
     shipped = [e for e in examples() if e.kind == kind]
     stem = given.name.removesuffix(SUFFIXES[kind])
     if len(given.parts) == 1:

@@ -124,3 +124,9 @@ def test_every_cited_anchor_is_a_heading_of_the_sources_page() -> None:
 def test_the_examples_cite_only_the_sources_page() -> None:
     """No shipped example cites a file outside the repository."""
     assert not [e.name for e in examples() if "FACTS.md" in e.path.read_text()]
+
+
+def test_a_device_is_not_a_file() -> None:
+    """/dev/null exists but is not a regular file: said so, not "file not found"."""
+    with pytest.raises(InputError, match="is not a regular file"):
+        resolve("/dev/null", "claims")
