@@ -27,6 +27,7 @@ import numpy as np
 
 from capplan.core.backends import (
     DEFAULT_TIME_LIMIT,
+    IPM_NONZEROS,
     Backend,
     SolverUnavailable,
     Status,
@@ -40,6 +41,7 @@ from capplan.core.milestones import (
     done_by_bounds,
     earliest_bound,
     is_milestone,
+    least_undone,
     milestone_period,
     remaining_allowed,
 )
@@ -361,7 +363,13 @@ def _search_passes(built: Built, backend: Backend, terms: list[str],
                         include)
     _fix_scope(built, backend, combo)
     basis = _canonical(built, backend, holds, terms)
-    solution = _final_pass(built, backend, terms, include, fresh=False)
+    # The last pass starts afresh (dual simplex after presolve) where the model is solved by
+    # simplex from scratch: measured on the quarterly Groningen plan, 12-14% less solver time
+    # than a primal re-solve, which wanders through a quarter of a fresh solve's iterations
+    # before it starts over (`backends.WARM_SHARE`); a model large enough for the interior
+    # point re-solves from its basis instead.
+    small = len(built.lp.values) < IPM_NONZEROS
+    solution = _final_pass(built, backend, terms, include, fresh=small)
     solution.basis = basis
     _report_optima(built, solution, optima)
     return solution
@@ -398,9 +406,12 @@ def _milp_passes(built: Built, backend: Backend, terms: list[str]) -> Solution:
 
 def _earliest_reach(built: Built, backend: Backend, term: str) -> int | None:
     """The first period t by whose end milestone `term` can be reached with everything held as
-    it is: the least undone_total[t] is at most the items it may leave undone. Starts from the
-    period the last solution reaches it in; each probe changes only the cost (the basis stays
-    primal feasible), so it re-solves in a few primal simplex iterations."""
+    it is: the least undone_total[t] is at most the items it may leave undone. The search lies
+    between the period the last solution reaches it in and the bound with unlimited capacity
+    (`earliest_bound`: no plan reaches it earlier), so a solution that attains the bound needs
+    no probe (measured on the quarterly Groningen plan: 2 probes instead of 6, a third of the
+    iterations). Each probe changes only the cost (the basis stays primal feasible), so it
+    re-solves by primal simplex from the last basis."""
     allowed = remaining_allowed(built.instance, term)
     tol = 1e-6 * max(1.0, float(built.instance.remaining))
     if backend.last_x is None:  # the last solve was an infeasible probe: a plan to start from
@@ -420,7 +431,7 @@ def _earliest_reach(built: Built, backend: Backend, term: str) -> int | None:
         # GLOP); the period is then taken as not reachable.
         return least is not None and least <= allowed + tol
 
-    low = 0
+    low = min(earliest_bound(built, term), high)
     while low < high:
         probe = high - 1 if high - low <= 2 else (low + high) // 2
         if reachable(probe):
@@ -473,6 +484,7 @@ def _canonical(built: Built, backend: Backend, holds: _Holds, terms: list[str]) 
             backend.add_row(nz, cost[nz], -np.inf, _linear_limit(least, 0.0))
     calendar, v = built.calendar, built.v
     slack = 1e-6 * max(1.0, float(built.instance.remaining))  # items; within any solver's tolerance
+    fewest = least_undone(built)
     for year in sorted(set(calendar.years.tolist())):
         end = min(calendar.last_period_of_year(year), calendar.n - 1)
         col = int(v.undone_total[end])
@@ -481,6 +493,10 @@ def _canonical(built: Built, backend: Backend, holds: _Holds, terms: list[str]) 
             holds.upper[col] = min(holds.upper[col], slack)
             holds.apply(backend)
             break
+        if x is not None and x[col] <= fewest[end] + slack:  # no plan does more: held as it is
+            holds.upper[col] = min(holds.upper[col], float(x[col]) + slack)
+            holds.apply(backend)
+            continue
         cost = np.zeros(built.lp.num_col)
         cost[col] = 1.0
         least = _minimise(backend, cost, fresh=False)
