@@ -27,7 +27,6 @@ import numpy as np
 
 from capplan.core.backends import (
     DEFAULT_TIME_LIMIT,
-    IPM_NONZEROS,
     Backend,
     SolverUnavailable,
     Status,
@@ -363,13 +362,7 @@ def _search_passes(built: Built, backend: Backend, terms: list[str],
                         include)
     _fix_scope(built, backend, combo)
     basis = _canonical(built, backend, holds, terms)
-    # The last pass starts afresh (dual simplex after presolve) where the model is solved by
-    # simplex from scratch: measured on the quarterly Groningen plan, 12-14% less solver time
-    # than a primal re-solve, which wanders through a quarter of a fresh solve's iterations
-    # before it starts over (`backends.WARM_SHARE`); a model large enough for the interior
-    # point re-solves from its basis instead.
-    small = len(built.lp.values) < IPM_NONZEROS
-    solution = _final_pass(built, backend, terms, include, fresh=small)
+    solution = _final_pass(built, backend, terms, include, fresh=False)
     solution.basis = basis
     _report_optima(built, solution, optima)
     return solution

@@ -86,7 +86,7 @@ def _solve_one(context: SweepContext, index: int, forced: Forced) -> SampleResul
     attempt = None
     if context.short_end is not None:
         attempt = _plan_sample(context, sample, forced, context.short_end, seconds)
-        if attempt is not None and attempt[2] is None:  # not finished by the short horizon
+        if attempt is not None and not _finished_inside(attempt[0], attempt[1], attempt[2]):
             attempt = None
     whole = attempt is None
     if attempt is None:
@@ -150,12 +150,29 @@ def _plan_sample(context: SweepContext, sample: Draw, forced: Forced, short_end:
 
 def _horizon_free(instance: Instance) -> bool:
     """Whether a plan that finishes within a shorter horizon is also the plan over a longer
-    one: terms that are milestones, waiting or (not first) scope, none with a tolerance.
-    Capacity cost would count the periods after the shorter horizon; scope first could
-    prefer measures that need the longer one; a tolerance could reach past the shorter one."""
+    one: terms that are milestones, waiting, smooth or (not first) scope, none with a
+    tolerance. Capacity cost would count the periods after the shorter horizon; scope first
+    could prefer measures that need the longer one; a tolerance could reach past the shorter
+    one. Smooth only after the finish: with the finish held, every plan over the longer
+    horizon does nothing after it, and is a plan over the shorter one carried on with nothing
+    done (no waiting, no change of production); smooth also needs the finish before the
+    shorter horizon's last period (`_finished_inside`). Before the finish, smooth could
+    prefer a plan that spreads the work past the shorter horizon."""
     terms = expand_terms(instance.objective.terms)
-    allowed = all(is_milestone(t) or t in ("waiting", "scope") for t in terms)
-    return allowed and terms[0] != "scope" and not instance.objective.tolerance
+    held = terms[:terms.index("finish")] if "finish" in terms else terms
+    allowed = all(is_milestone(t) or t in ("waiting", "scope", "smooth") for t in terms)
+    return (allowed and "smooth" not in held and terms[0] != "scope"
+            and not instance.objective.tolerance)
+
+
+def _finished_inside(instance: Instance, built: Built, finish: int | None) -> bool:
+    """Whether a plan over a shorter horizon is the plan over the whole one
+    (`_horizon_free`): it finishes within it, and, when smooth is a term, before its last
+    period (finishing in it, the production of the last period would fall to nothing in the
+    next, a change the shorter plan does not count)."""
+    if finish is None:
+        return False
+    return "smooth" not in expand_terms(instance.objective.terms) or finish < built.calendar.n - 1
 
 
 def _padded(cumulative: np.ndarray, n: int) -> np.ndarray:

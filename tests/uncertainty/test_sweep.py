@@ -17,6 +17,7 @@ from capplan.report.charts import IMPACT_BANDS, heatmap_cells
 from capplan.uncertainty.risk import draw, draw_value, sample_instance
 from capplan.uncertainty.samples import (
     SampleResult,
+    _finished_inside,
     _horizon_free,
     _plan_sample,
     _solve_one,
@@ -137,6 +138,15 @@ def _waiting(cumulative: np.ndarray, scope: int, per_year: int) -> float:
     return float(np.sum(scope - cumulative)) / per_year
 
 
+def _change(cumulative: np.ndarray, history: int, per_year: int) -> float:
+    """The total change of the production rate from period to period (items per year), from
+    a sample's cumulative curve (history included): what the `smooth` term counts,
+    sum_{t>=1} |done[t] - done[t-1]| * periods per year, where done[0] is the first period's
+    cumulative less the history."""
+    done = np.diff(cumulative, prepend=float(history))
+    return float(np.sum(np.abs(np.diff(done)))) * per_year
+
+
 SLOWER = VARIED_RISKS.replace("[2000, 2600]", "[2000, 4000]")
 
 
@@ -148,11 +158,12 @@ def test_a_shorter_horizon_first_gives_the_same_samples(tmp_path: Path, instance
                                                         risks: str, samples: int) -> None:
     """Samples planned first up to the deterministic finish plus a year (toy: finish 2027,
     so 2028; Groningen: 2030Q1, so 2031) and over the whole horizon when they do not finish
-    by then, against every sample planned over the whole horizon: the same status, finish
-    and waiting (sum of the curve's remaining work); curves end at the scope. (Not p95: it
-    is not among these instances' terms, and plans with the same finish and least waiting
-    can reach it in different quarters.) On the toy some samples (up to 4,000 houses at
-    1,000 a year at most) do not finish by 2028, so both ways are taken."""
+    by then, against every sample planned over the whole horizon: the same status, finish,
+    p95, smooth (the total change of production, from the curve) and waiting (sum of the
+    curve's remaining work), the terms of these instances; curves end at the scope. On the
+    toy some samples (up to 4,000 houses at 1,000 a year at most) do not finish by 2028, so
+    both ways are taken; Groningen's terms include smooth, and its samples are planned over
+    the shorter horizon (none of these finishes in its last quarter)."""
     path = INSTANCES / instance
     if risks:
         path = tmp_path / instance
@@ -163,17 +174,23 @@ def test_a_shorter_horizon_first_gives_the_same_samples(tmp_path: Path, instance
     deterministic = sweep(loaded, 1, seed=11, tornado_samples=0)
     short = deterministic.context
     assert short.short_end == (2028 if instance == "toy.toml" else 2031)
-    beyond = 0
+    beyond = shorter = 0
     for index in range(samples):
         a, b = _solve_one(plain, index, ()), _solve_one(short, index, ())
-        assert (a.status, a.finish) == (b.status, b.finish)
+        assert (a.status, a.finish, a.p95) == (b.status, b.finish, b.p95)
         assert len(a.cumulative) == len(b.cumulative) == loaded.instance.calendar.n
         assert _waiting(b.cumulative, b.scope, per_year) == pytest.approx(
             _waiting(a.cumulative, a.scope, per_year), rel=1e-7)
+        history = loaded.instance.history.total
+        assert _change(b.cumulative, history, per_year) == pytest.approx(
+            _change(a.cumulative, history, per_year), rel=1e-6, abs=1e-6)
+        shorter += not b.timing["whole_horizon"]
         assert b.cumulative[-1] == pytest.approx(b.scope)  # the whole scope, history included
         beyond += a.finish is not None and a.finish > 3
     if instance == "toy.toml":
         assert 0 < beyond < samples
+    else:
+        assert shorter == samples
 
 
 def test_a_shorter_horizon_is_used_only_where_it_cannot_change_the_plan(
@@ -193,7 +210,19 @@ def test_a_shorter_horizon_is_used_only_where_it_cannot_change_the_plan(
         (["finish", "cost"], {}, False),
         (["scope", "finish"], {}, False),
         (["finish", "waiting"], {"finish": 1}, False),
+        (["finish", "p95", "smooth", "waiting"], {}, True),
+        (["smooth", "finish"], {}, False),
+        (["p95", "smooth", "waiting"], {}, False),
     ]
+    built, solution = plan(toy)
+    assert solution.x is not None
+    last = built.calendar.n - 1
+    smooth = toy.model_copy(update={"objective": type(toy.objective)(
+        terms=["finish", "smooth", "waiting"])})
+    assert not _finished_inside(toy, built, None)  # not finished within the shorter horizon
+    assert _finished_inside(toy, built, last)  # finish, p95, waiting: in the last period too
+    assert not _finished_inside(smooth, built, last)  # smooth: its fall after it is uncounted
+    assert _finished_inside(smooth, built, last - 1)
     for terms, tolerance, free in cases:
         objective = type(toy.objective)(terms=terms, tolerance=tolerance)
         changed = toy.model_copy(update={"objective": objective})
