@@ -47,8 +47,10 @@ def main() -> None:
     seconds: dict[str, list[float]] = {k: [] for k in ways}
     solves: dict[str, int] = {}
     ratios: dict[str, list[float]] = {k: [] for k in ways}
+    added: dict[str, list[float]] = {k: [] for k in ways}  # against the same terms, no passes
     for _ in range(args.rounds):
         base = None
+        plain: dict[tuple[str, ...], float] = {}
         for name, (terms, passes) in ways.items():
             solve._canonical = passes
             try:
@@ -59,11 +61,17 @@ def main() -> None:
             solves[name] = solution.solves
             base = solution.solver_seconds if base is None else base
             ratios[name].append(solution.solver_seconds / base)
+            if passes is skip:
+                plain[tuple(terms)] = solution.solver_seconds
+            elif tuple(terms) in plain:
+                added[name].append(solution.solver_seconds / plain[tuple(terms)])
     print(f"Groningen, {args.granularity}, median of {args.rounds} interleaved rounds")
-    print(f"{'plan':50} {'solves':>6} {'solver s':>9} {'ratio':>6}")
+    print("ratio: to the first row; passes: to the same terms without the canonical passes")
+    print(f"{'plan':50} {'solves':>6} {'solver s':>9} {'ratio':>6} {'passes':>6}")
     for name in ways:
+        passes_ratio = f"{statistics.median(added[name]):>6.2f}" if added[name] else ""
         print(f"{name:50} {solves[name]:>6} {statistics.median(seconds[name]):>9.3f} "
-              f"{statistics.median(ratios[name]):>6.2f}")
+              f"{statistics.median(ratios[name]):>6.2f} {passes_ratio:>6}")
 
 
 if __name__ == "__main__":
