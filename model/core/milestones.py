@@ -1,6 +1,13 @@
 """Milestone terms: `finish` and `pNN` are periods, the first by whose end all items, or NN% of
 the whole scope (history included), are completed. The search bounds "done by period T"
-(`done_by_bounds`); the single MILP adds indicator binaries (`add_milestone_indicator`)."""
+(`done_by_bounds`); the single MILP adds indicator binaries (`add_milestone_indicator`).
+
+A milestone is a quarter (the year at yearly granularity), as the letters name it and as
+every plan prints it (`Calendar.milestone_label`): as an objective term it is optimised to
+the quarter at every step, so a monthly plan is not asked to reach 95% in July rather than
+September of the same quarter, which would cost the later terms (smoothness, waiting) for a
+milestone printed the same; the terms then choose the same plans by month as by quarter.
+The candidate periods are the milestone units' last periods (`milestone_ends`)."""
 
 from __future__ import annotations
 
@@ -53,6 +60,19 @@ def milestone_period(built: Built, x: np.ndarray, term: str) -> int | None:
     left = x[built.v.undone_total]
     hits = np.flatnonzero(left <= allowed + tol)
     return int(hits[0]) if len(hits) else None
+
+
+def milestone_ends(built: Built) -> np.ndarray:
+    """The periods a milestone term can be held to, ascending: the last period of each
+    milestone unit (quarter, or year at yearly granularity) within the horizon; every period
+    by quarter or year, every third month by month (and the horizon's last period)."""
+    calendar = built.calendar
+    return np.unique([calendar.milestone_end(t) for t in range(calendar.n)])
+
+
+def unit_end_index(ends: np.ndarray, period: int) -> int:
+    """Index in `ends` of the unit containing `period` (the first end at or after it)."""
+    return int(np.searchsorted(ends, period))
 
 
 def _lagged(starts: np.ndarray, lag: dict[int, float]) -> np.ndarray:

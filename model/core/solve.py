@@ -41,8 +41,10 @@ from capplan.core.milestones import (
     earliest_bound,
     is_milestone,
     least_undone,
+    milestone_ends,
     milestone_period,
     remaining_allowed,
+    unit_end_index,
 )
 from capplan.core.objectives import linear_cost, term_value
 from capplan.inputs.schema import Instance, expand_terms
@@ -209,8 +211,9 @@ def _earliest(
     built: Built, backend: Backend, holds: _Holds, term: str, within: int | None = None,
     bracket: np.ndarray | None = None,
 ) -> tuple[int | None, float | None, np.ndarray | None]:
-    """The first period by which milestone `term` can be reached (None when not even by the
-    horizon's end), with the least waiting once it is held and that plan's solution.
+    """The first quarter (its last period; the year at yearly granularity: `milestone_ends`)
+    by whose end milestone `term` can be reached (None when not even by the horizon's end),
+    with the least waiting once it is held and that plan's solution.
 
     The front-loaded plan (least waiting) brackets the search: its milestone is reachable and
     usually the earliest, so one more LP often settles it. Each probe "reached by period T"
@@ -258,31 +261,33 @@ def _earliest(
             raise _Stopped(outcome.status)
         return outcome.objective, outcome.x
 
+    ends = milestone_ends(built)  # the candidates: the quarters' (or years') last periods
     if not isinstance(high, int):
         if (at_last := reached(last)) is None:
             holds.apply(backend)
             return None, None, None
         high, best = last, at_last
-    # Gallop down from the bracket (the optimum is usually a few periods before it), then
-    # bisect: `high` is always reachable (`best` its plan), `low` the earliest period not yet
-    # excluded, from the start the bound with unlimited capacity (`earliest_bound`): when
-    # the bracket attains it, as Groningen's finish does (set by the releases and lead
-    # times), no probe is solved.
-    low, step = earliest_bound(built, term), 1
+    # Over the candidates' indices: gallop down from the bracket's quarter (the optimum is
+    # usually a few before it), then bisect: `high` is always reachable (`best` its plan),
+    # `low` the earliest not yet excluded, from the start the quarter of the bound with
+    # unlimited capacity (`earliest_bound`): when the bracket attains it, as Groningen's
+    # finish does (set by the releases and lead times), no probe is solved.
+    high = unit_end_index(ends, high)
+    low, step = min(unit_end_index(ends, earliest_bound(built, term)), high), 1
     while high > low:
         probe = max(high - step, low)
-        if (at := reached(probe)) is None:
+        if (at := reached(int(ends[probe]))) is None:
             low = probe + 1
             break
         high, best, step = probe, at, step * 2
     while low < high:
         mid = (low + high) // 2
-        if (at := reached(mid)) is None:
+        if (at := reached(int(ends[mid]))) is None:
             low = mid + 1
         else:
             high, best = mid, at
     holds.apply(backend)
-    return high, best[0], best[1]
+    return int(ends[high]), best[0], best[1]
 
 
 def _minimise(backend: Backend, cost: np.ndarray, fresh: bool) -> float | None:
@@ -374,16 +379,17 @@ def _milp_passes(built: Built, backend: Backend, terms: list[str]) -> Solution:
     n = built.calendar.n
     optima: dict[str, float] = {}
     for term in terms:
-        if is_milestone(term):
+        ends = milestone_ends(built)
+        if is_milestone(term):  # the count of quarters (or years) by whose end it is reached
             cost = np.zeros(built.lp.num_col)
-            cost[built.indicators[term]] = -1.0
+            cost[built.indicators[term][ends]] = -1.0
         else:
             cost = linear_cost(built, term)
         value = _minimise(backend, cost, fresh=True)
         if value is None:
             return Solution(Status.INFEASIBLE, None, terms, failed_term=term)
         if is_milestone(term):
-            period = round(n + value)
+            period = int(ends[len(ends) + round(value)])  # the first quarter's end reached
             holds.hold(built, term, min(period + int(_tolerance(built, term)), n - 1))
             holds.apply(backend)
         else:
@@ -398,8 +404,9 @@ def _milp_passes(built: Built, backend: Backend, terms: list[str]) -> Solution:
 
 
 def _earliest_reach(built: Built, backend: Backend, term: str) -> int | None:
-    """The first period t by whose end milestone `term` can be reached with everything held as
-    it is: the least undone_total[t] is at most the items it may leave undone. The search lies
+    """The first quarter (its last period t; the year at yearly granularity) by whose end
+    milestone `term` can be reached with everything held as it is: the least
+    undone_total[t] is at most the items it may leave undone. The search lies
     between the period the last solution reaches it in and the bound with unlimited capacity
     (`earliest_bound`: no plan reaches it earlier), so a solution that attains the bound needs
     no probe (measured on the quarterly Groningen plan: 2 probes instead of 6, a third of the
@@ -424,14 +431,16 @@ def _earliest_reach(built: Built, backend: Backend, term: str) -> int | None:
         # GLOP); the period is then taken as not reachable.
         return least is not None and least <= allowed + tol
 
-    low = min(earliest_bound(built, term), high)
+    ends = milestone_ends(built)  # over the quarters' (or years') last periods
+    high = unit_end_index(ends, high)
+    low = min(unit_end_index(ends, earliest_bound(built, term)), high)
     while low < high:
         probe = high - 1 if high - low <= 2 else (low + high) // 2
-        if reachable(probe):
+        if reachable(int(ends[probe])):
             high = probe
         else:
             low = probe + 1
-    return high
+    return int(ends[high])
 
 
 def _report_optima(built: Built, solution: Solution, optima: dict[str, float]) -> None:

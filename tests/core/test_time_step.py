@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 
 from builders import INSTANCES, make, segment, solve
-from capplan.core.backends import Status
+from capplan.core.backends import Status, open_backend
+from capplan.core.build import build
+from capplan.core.milestones import is_milestone, items_needed
 from capplan.core.results import Plan, read_plan
 from capplan.core.routing import route, time_step_note
 from capplan.core.solve import plan
@@ -26,6 +28,7 @@ from capplan.inputs.calendar import (
     wip_occupancy,
 )
 from capplan.inputs.load import load
+from capplan.inputs.schema import Instance, expand_terms
 
 STEPS = ("year", "quarter", "month")
 STALLED = 8.0
@@ -196,18 +199,17 @@ def _cases() -> list[tuple[str, str | None]]:
 
 
 @cache
-def printed_plan(name: str, scenario: str | None, step: str) -> Plan | None:
+def printed_plan(name: str, scenario: str | None, step: str,
+                 settings: tuple[str, ...] = ()) -> Plan | None:
     """The plan of a shipped scenario at a step, as `capplan plan` prints it (its own terms,
     then the canonical passes: one defined plan among equal optima); None when infeasible.
     HiGHS's dual simplex stalls on some monthly plans (mjvp: a solve runs into any time
     limit); the canonical plan is the same with every backend, so those are solved with GLOP.
     Groningen is planned to 2032 instead of 2036: every scenario finishes by 2031Q2, and a
     period's rows read only earlier periods, so the plan is the same (measured: base and
-    scope-17500 by month, identical targets and milestones), in a sixth of the time."""
-    settings = [f'programme.granularity="{step}"']
-    if name == "groningen-2024":
-        settings.append("programme.horizon_end=2032")
-    inst = load(name, scenario, settings).instance
+    scope-17500 by month, identical targets and milestones), in a sixth of the time.
+    `settings`: more `--set` assignments."""
+    inst = _instance(name, scenario, step, settings)
     built, sol = plan(inst, time_limit=STALLED)
     if sol.status not in (Status.OPTIMAL, Status.INFEASIBLE):
         built, sol = plan(inst, solver="glop")
@@ -215,6 +217,35 @@ def printed_plan(name: str, scenario: str | None, step: str) -> Plan | None:
         return None
     assert sol.status == Status.OPTIMAL
     return read_plan(built, sol)
+
+
+def _instance(name: str, scenario: str | None, step: str,
+              settings: tuple[str, ...] = ()) -> Instance:
+    extra = ["programme.horizon_end=2032"] if name == "groningen-2024" else []
+    return load(name, scenario, [f'programme.granularity="{step}"', *extra, *settings]).instance
+
+
+def most_done_by(name: str, scenario: str | None, step: str, label: str) -> float:
+    """The most items (history included) any plan of a scenario at a step can have done by
+    the end of quarter `label`: the least undone_total at its last period, no term held."""
+    inst = _instance(name, scenario, step)
+    built = build(inst)
+    period = label_end_period(built.calendar, label)
+    cost = np.zeros(built.lp.num_col)
+    cost[built.v.undone_total[period]] = 1.0
+    for solver in ("highs", "glop"):
+        backend = open_backend(solver, built.lp, STALLED)
+        backend.set_cost(cost)
+        outcome = backend.solve(fresh=True)
+        if outcome.status == Status.OPTIMAL and outcome.objective is not None:
+            return float(inst.scope) - outcome.objective
+    raise AssertionError(f"{name} {scenario} by {step}: no answer")
+
+
+def label_end_period(calendar: Calendar, label: str) -> int:
+    """The last period of quarter `label` (`2028Q1`) in a quarterly or monthly calendar."""
+    year, quarter = int(label[:4]), int(label[5])
+    return calendar.last_period_of_year(year) - (4 - quarter) * calendar.per_year // 4
 
 
 def _targets(plan_: Plan) -> dict[int, int]:
@@ -225,33 +256,61 @@ def _targets(plan_: Plan) -> dict[int, int]:
 @pytest.mark.parametrize(("name", "scenario"), _cases())
 def test_quarter_and_month_agree(name: str, scenario: str | None) -> None:
     """Each shipped scenario, planned by quarter and by month with its own objective terms:
-    each yearly target within 2% of the scope, p50, p95 and finish within one quarter (the
-    quarterly milestone in months against the monthly one's quarter); infeasible at both or
-    at neither. Measured (bench/timestep.py): at most 1.8% of the scope (pessimistic 2029,
-    scope-17500 2029), milestones equal but for p95 of mjvp (2028Q1, 2028Q2) and finish of
-    scope-17500 (2031Q2, 2031Q1)."""
+    p50, p95 and finish within one quarter (the quarterly milestone in months against the
+    monthly one's quarter), infeasible at both or at neither, and each yearly target within 2%
+    of the scope, but for one case, tested as such: a milestone term in different quarters.
+    The two steps' capacities differ by a fraction of a percent, so when the most either can
+    do by a quarter's end lies on either side of a milestone's threshold, the milestone lands
+    a quarter apart and the terms after it (smooth, waiting) are optimised for different
+    quarters. Then the most done by the earlier quarter's end differs by under 0.5% of the
+    scope between the steps and lies on either side of the threshold, and the quarterly plan
+    with the milestone given the monthly plan's quarter (its tolerance) agrees with the
+    monthly plan on every yearly target within 2%. Measured (bench/timestep.py): mjvp's p95
+    is 2028Q1 by quarter (at most 14,881 done by its end, 14,862 needed) and 2028Q2 by month
+    (at most 14,823); held to 2028Q2 the quarterly plan is within 60 items a year of the
+    monthly one. (Where the targets agree, a milestone a quarter apart needs no more: the
+    scope-17500 finish, 2031Q2 by quarter and 2031Q1 by month.)"""
     quarter, month = printed_plan(name, scenario, "quarter"), printed_plan(name, scenario,
                                                                             "month")
     assert (quarter is None) == (month is None)
     if quarter is None or month is None:
         return
-    scope = load(name, scenario).instance.scope
-    a, b = _targets(quarter), _targets(month)
-    for year in sorted(set(a) | set(b)):
-        assert abs(a.get(year, 0) - b.get(year, 0)) <= 0.02 * scope, year
+    inst = load(name, scenario).instance
     for milestone in ("p50", "p95", "finish"):
         ma = label_end_month(quarter.milestones[milestone])
         mb = label_end_month(month.milestones[milestone])
         assert ma is not None and mb is not None
         assert abs(ma - mb) <= 3, milestone
+    if _within(quarter, month, 0.02 * inst.scope):
+        return
+    terms = [t for t in expand_terms(inst.objective.terms) if is_milestone(t)]
+    apart = [t for t in terms if quarter.milestones[t] != month.milestones[t]]
+    assert apart, "yearly targets more than 2% apart with every milestone term in one quarter"
+    later: dict[str, list[str]] = {"quarter": [], "month": []}  # the earlier step's tolerances
+    for term in apart:
+        early = min(str(quarter.milestones[term]), str(month.milestones[term]))
+        by_quarter = most_done_by(name, scenario, "quarter", early)
+        by_month = most_done_by(name, scenario, "month", early)
+        needed = items_needed(inst, term) - 1e-6 * inst.scope
+        assert abs(by_quarter - by_month) < 0.005 * inst.scope, (term, by_quarter, by_month)
+        assert min(by_quarter, by_month) < needed <= max(by_quarter, by_month), term
+        step, periods = ("quarter", 1) if quarter.milestones[term] == early else ("month", 3)
+        later[step].append(f"objective.tolerance.{term}={periods}")
+    if later["quarter"]:
+        quarter = printed_plan(name, scenario, "quarter", tuple(later["quarter"]))
+    if later["month"]:
+        month = printed_plan(name, scenario, "month", tuple(later["month"]))
+    assert quarter is not None and month is not None
+    assert _within(quarter, month, 0.02 * inst.scope)
 
 
-@pytest.mark.parametrize(("name", "scenario"), [
-    pytest.param(name, scenario, marks=pytest.mark.xfail(
-        strict=True, reason="milestone terms are held to the month at monthly granularity "
-                            "(core/milestones.py, done_by_bounds): with measure 29 the finish "
-                            "is a month later in 2030Q1, so the monthly plan leaves it out"))
-    if scenario == "m29-choose" else (name, scenario) for name, scenario in _cases()])
+def _within(quarter: Plan, month: Plan, items: float) -> bool:
+    """Whether two plans' yearly targets are each within `items` of each other."""
+    a, b = _targets(quarter), _targets(month)
+    return all(abs(a.get(year, 0) - b.get(year, 0)) <= items for year in set(a) | set(b))
+
+
+@pytest.mark.parametrize(("name", "scenario"), _cases())
 def test_quarter_and_month_choose_the_same_scope(name: str, scenario: str | None) -> None:
     """The measures a plan takes do not depend on the step: a milestone is a quarter at both."""
     quarter, month = printed_plan(name, scenario, "quarter"), printed_plan(name, scenario,
