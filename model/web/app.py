@@ -33,6 +33,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.background import BackgroundTask
 
 from capplan import api
 from capplan.errors import InputError
@@ -103,9 +104,14 @@ class Instances:
         self.folder = settings.instances
         self.uploads = settings.state / "uploads"
         self.loaded: OrderedDict[tuple[str, float], Any] = OrderedDict()
+        self.examples: list[Any] | None = None
 
     def shipped(self) -> list[Any]:
-        return [e for e in api.examples() if e.kind == "instance"]
+        """The shipped example instances, listed once: they come with the package and do not
+        change while it runs (listing them reads every example file)."""
+        if self.examples is None:
+            self.examples = [e for e in api.examples() if e.kind == "instance"]
+        return self.examples
 
     def in_folder(self) -> list[str]:
         if self.folder is None or not self.folder.is_dir():
@@ -260,6 +266,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         jobs.start()
+        for name in templates.env.list_templates():  # compiled now, not for the first result
+            templates.env.get_template(name)
         try:
             yield
         finally:
@@ -499,28 +507,42 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         state = await wait_for(job_id, stamp)
         if state.get("status") == "done" and state.get("run"):
             run_id = int(state["run"])
-            response = page(request, "_result.html", run=run_id, view=view_of(run_id),
-                            files=files_of(run_id), push=f"/runs/{run_id}")
-            shown(state)
-            return response
+            return page(request, "_result.html", run=run_id, view=view_of(run_id),
+                        files=files_of(run_id), push=f"/runs/{run_id}")
         return page(request, "_job.html", job=state)
 
-    def shown(state: dict[str, Any]) -> None:
-        """Tell the worker the result has been sent: it may write the download files now
-        (on a busy machine they would slow the result down)."""
-        if state.get("run") and not state.get("files"):
+    def shown(run_id: int) -> None:
+        """Tell the worker the result is shown: it may write the download files now (on a
+        busy machine they would slow the result down). A page says so when it asks for the
+        result's downloads (once the result is in it), a JSON client once it has its answer;
+        without either the worker waits at most SHOWN_WAIT."""
+        folder = jobs.runs / str(run_id)
+        if not (folder / "files").exists():
             with contextlib.suppress(OSError):
-                (jobs.runs / str(state["run"]) / SHOWN).touch()
+                (folder / SHOWN).touch()
 
     async def wait_for(job_id: str, stamp: int) -> dict[str, Any]:
-        """The job's state once it differs from `stamp` (or after POLL_SECONDS)."""
+        """The job's state once it differs from `stamp` (or after POLL_SECONDS). The file is
+        read again only when it has been replaced (every update writes a new file), so a
+        waiting request looks at it every 5 ms for next to nothing."""
         deadline = time.monotonic() + POLL_SECONDS
+        seen: tuple[int, int] | None = None
+        state: dict[str, Any] = {}
         while True:
-            state = jobs.state(job_id)
-            if state is None:
-                raise Refused(404, f"no job {job_id}")
-            if (int(state.get("stamp", 0)) != stamp or state.get("status") in ("done", "failed")
-                    or time.monotonic() > deadline):
+            try:
+                status = jobs.path(job_id).stat()
+            except (KeyError, OSError):
+                raise Refused(404, f"no job {job_id}") from None
+            if (status.st_ino, status.st_mtime_ns) != seen:
+                seen = (status.st_ino, status.st_mtime_ns)
+                read = jobs.state(job_id)
+                if read is None:
+                    raise Refused(404, f"no job {job_id}")
+                state = read
+                if (int(state.get("stamp", 0)) != stamp
+                        or state.get("status") in ("done", "failed")):
+                    return state
+            if time.monotonic() > deadline:
                 return state
             await asyncio.sleep(0.005)
 
@@ -581,6 +603,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/runs/{run_id}/downloads", response_class=HTMLResponse)
     async def downloads(request: Request, run_id: int) -> Response:
+        shown(run_id)
         deadline = time.monotonic() + POLL_SECONDS
         while files_of(run_id) is None and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
@@ -679,15 +702,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"job": job_id, "url": f"/api/jobs/{job_id}"}
 
     @app.get("/api/jobs/{job_id}")
-    async def api_job_state(job_id: str, wait: float = 0.0, stamp: int = -1) -> dict[str, Any]:
+    async def api_job_state(job_id: str, wait: float = 0.0, stamp: int = -1) -> Response:
+        """The job's state; with `wait`, once it differs from `stamp` (a finished job's
+        download files are written once this answer is sent)."""
         if wait > 0:
-            waited = await wait_for(job_id, stamp)
-            shown(waited)
-            return waited
-        state = jobs.state(job_id)
-        if state is None:
-            raise Refused(404, f"no job {job_id}")
-        return state
+            state = await wait_for(job_id, stamp)
+        else:
+            found = jobs.state(job_id)
+            if found is None:
+                raise Refused(404, f"no job {job_id}")
+            state = found
+        run = state.get("run") if not state.get("files") else None
+        return JSONResponse(state, background=BackgroundTask(shown, int(run)) if run else None)
 
     @app.get("/api/runs")
     async def api_runs() -> list[dict[str, Any]]:
