@@ -20,7 +20,7 @@ import os
 import re
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -39,7 +39,7 @@ from capplan import api
 from capplan.errors import InputError
 from capplan.web import svg
 from capplan.web.forms import FormField, overrides, plan_fields
-from capplan.web.jobs import SHOWN, Jobs, JobSpec, read_json
+from capplan.web.jobs import JOB_ID, SHOWN, Jobs, JobSpec, read_json
 from capplan.web.text import LANGUAGES, number, words
 from capplan.web.views import View, from_document
 
@@ -54,6 +54,9 @@ MAX_SAMPLES = 500
 """The most samples a sweep started from the page may draw."""
 POLL_SECONDS = 8.0
 """How long a request for a job's progress waits for a change before answering."""
+RECHECK_SECONDS = 0.1
+"""How often a waiting request looks at the job's file without being told of a change (a
+worker tells the server of each change; this makes up for a notice lost)."""
 SUFFIXES = (".toml", ".xlsx")
 SAFE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
@@ -240,6 +243,19 @@ class Guard:
         await self.app(scope, receive, send_safely)
 
 
+class Notices(asyncio.DatagramProtocol):
+    """The server's ear for the workers: each datagram is the id of a job whose state file
+    has just changed (a hint to read it, nothing more: the file is the state)."""
+
+    def __init__(self, changed: Callable[[str], None]) -> None:
+        self.changed = changed
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        job_id = data.decode("ascii", errors="replace")
+        if JOB_ID.match(job_id):
+            self.changed(job_id)
+
+
 class JobRequest(BaseModel):
     """A job asked for as JSON (`POST /api/jobs`): the instance by its key."""
 
@@ -262,16 +278,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     instances = Instances(settings)
     views: OrderedDict[int, View] = OrderedDict()
     pages: OrderedDict[tuple[int, str], bytes] = OrderedDict()
+    waiting: dict[str, list[asyncio.Future[None]]] = {}
+
+    def changed(job_id: str) -> None:
+        """A worker says a job's state has changed: wake the requests waiting for it."""
+        for woken in waiting.pop(job_id, []):
+            if not woken.done():
+                woken.set_result(None)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        jobs.start()
+        loop = asyncio.get_running_loop()
+        notices, _ = await loop.create_datagram_endpoint(lambda: Notices(changed),
+                                                         local_addr=("127.0.0.1", 0))
+        jobs.start(notices.get_extra_info("sockname")[:2])
         for name in templates.env.list_templates():  # compiled now, not for the first result
             templates.env.get_template(name)
         try:
             yield
         finally:
             jobs.shutdown()
+            notices.close()
 
     app = FastAPI(title="capplan", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json")
@@ -522,29 +549,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 (folder / SHOWN).touch()
 
     async def wait_for(job_id: str, stamp: int) -> dict[str, Any]:
-        """The job's state once it differs from `stamp` (or after POLL_SECONDS). The file is
-        read again only when it has been replaced (every update writes a new file), so a
-        waiting request looks at it every 5 ms for next to nothing."""
+        """The job's state once it differs from `stamp` (or after POLL_SECONDS): read when
+        the worker says it has changed (or every RECHECK_SECONDS), never polled in a tight
+        loop that would take the processor from the worker."""
         deadline = time.monotonic() + POLL_SECONDS
-        seen: tuple[int, int] | None = None
-        state: dict[str, Any] = {}
+        loop = asyncio.get_running_loop()
         while True:
+            woken: asyncio.Future[None] = loop.create_future()
+            waiting.setdefault(job_id, []).append(woken)  # before reading: no change missed
             try:
-                status = jobs.path(job_id).stat()
-            except (KeyError, OSError):
-                raise Refused(404, f"no job {job_id}") from None
-            if (status.st_ino, status.st_mtime_ns) != seen:
-                seen = (status.st_ino, status.st_mtime_ns)
-                read = jobs.state(job_id)
-                if read is None:
+                state = jobs.state(job_id)
+                if state is None:
                     raise Refused(404, f"no job {job_id}")
-                state = read
+                left = deadline - time.monotonic()
                 if (int(state.get("stamp", 0)) != stamp
-                        or state.get("status") in ("done", "failed")):
+                        or state.get("status") in ("done", "failed") or left <= 0):
                     return state
-            if time.monotonic() > deadline:
-                return state
-            await asyncio.sleep(0.005)
+                await asyncio.wait([woken], timeout=min(left, RECHECK_SECONDS))
+            finally:
+                others = [w for w in waiting.get(job_id, []) if w is not woken]
+                if others:
+                    waiting[job_id] = others
+                else:
+                    waiting.pop(job_id, None)
 
     def view_of(run_id: int) -> View:
         if run_id in views:

@@ -5,6 +5,7 @@ page refuses what it must refuse."""
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import capplan
 from builders import INSTANCES
 from capplan.errors import InputError
 from capplan.web import jobs
-from capplan.web.app import MAX_UPLOAD, Settings, create_app
+from capplan.web.app import MAX_UPLOAD, Notices, Settings, create_app
 from capplan.web.jobs import warm
 
 
@@ -347,3 +348,26 @@ def test_worker_warm_up_records_and_writes_nothing(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(jobs, "WARM_UP", "no-such-example")
     warm()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_worker_tells_the_server_of_each_change(tmp_path: Path) -> None:
+    """Each update of a job's file sends the job's id to the server's port (one datagram);
+    the server wakes the job's waiters for an id only, and a server not listening costs the
+    worker nothing (no error)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as ear:
+        ear.bind(("127.0.0.1", 0))
+        ear.settimeout(10)
+        address = ear.getsockname()[:2]
+        job = jobs.JobFile(tmp_path / "0123456789abcdef.json", address)
+        job.update(status="running")
+        assert ear.recv(64) == b"0123456789abcdef"
+        job.update(status="done", run=1)
+        assert ear.recv(64) == b"0123456789abcdef"
+    state = jobs.read_json(job.path)
+    assert state is not None and (state["status"], state["run"], state["stamp"]) == ("done", 1, 2)
+    jobs.notify(address, "0123456789abcdef")  # nobody listens any more: no error
+    heard: list[str] = []
+    notices = Notices(heard.append)
+    for datagram in (b"0123456789abcdef", b"../../etc/passwd", b"\xff\xfe", b""):
+        notices.datagram_received(datagram, ("127.0.0.1", 1))
+    assert heard == ["0123456789abcdef"]
