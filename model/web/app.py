@@ -20,7 +20,7 @@ import os
 import re
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -33,12 +33,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.background import BackgroundTask
 
 from capplan import api
 from capplan.errors import InputError
 from capplan.web import svg
 from capplan.web.forms import FormField, overrides, plan_fields
-from capplan.web.jobs import SHOWN, Jobs, JobSpec, read_json
+from capplan.web.jobs import JOB_ID, SHOWN, Jobs, JobSpec, read_json
 from capplan.web.text import LANGUAGES, number, words
 from capplan.web.views import View, from_document
 
@@ -53,6 +54,9 @@ MAX_SAMPLES = 500
 """The most samples a sweep started from the page may draw."""
 POLL_SECONDS = 8.0
 """How long a request for a job's progress waits for a change before answering."""
+RECHECK_SECONDS = 0.1
+"""How often a waiting request looks at the job's file without being told of a change (a
+worker tells the server of each change; this makes up for a notice lost)."""
 SUFFIXES = (".toml", ".xlsx")
 SAFE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
@@ -103,9 +107,14 @@ class Instances:
         self.folder = settings.instances
         self.uploads = settings.state / "uploads"
         self.loaded: OrderedDict[tuple[str, float], Any] = OrderedDict()
+        self.examples: list[Any] | None = None
 
     def shipped(self) -> list[Any]:
-        return [e for e in api.examples() if e.kind == "instance"]
+        """The shipped example instances, listed once: they come with the package and do not
+        change while it runs (listing them reads every example file)."""
+        if self.examples is None:
+            self.examples = [e for e in api.examples() if e.kind == "instance"]
+        return self.examples
 
     def in_folder(self) -> list[str]:
         if self.folder is None or not self.folder.is_dir():
@@ -234,6 +243,19 @@ class Guard:
         await self.app(scope, receive, send_safely)
 
 
+class Notices(asyncio.DatagramProtocol):
+    """The server's ear for the workers: each datagram is the id of a job whose state file
+    has just changed (a hint to read it, nothing more: the file is the state)."""
+
+    def __init__(self, changed: Callable[[str], None]) -> None:
+        self.changed = changed
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        job_id = data.decode("ascii", errors="replace")
+        if JOB_ID.match(job_id):
+            self.changed(job_id)
+
+
 class JobRequest(BaseModel):
     """A job asked for as JSON (`POST /api/jobs`): the instance by its key."""
 
@@ -256,14 +278,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     instances = Instances(settings)
     views: OrderedDict[int, View] = OrderedDict()
     pages: OrderedDict[tuple[int, str], bytes] = OrderedDict()
+    waiting: dict[str, list[asyncio.Future[None]]] = {}
+
+    def changed(job_id: str) -> None:
+        """A worker says a job's state has changed: wake the requests waiting for it."""
+        for woken in waiting.pop(job_id, []):
+            if not woken.done():
+                woken.set_result(None)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        jobs.start()
+        loop = asyncio.get_running_loop()
+        notices, _ = await loop.create_datagram_endpoint(lambda: Notices(changed),
+                                                         local_addr=("127.0.0.1", 0))
+        jobs.start(notices.get_extra_info("sockname")[:2])
+        for name in templates.env.list_templates():  # compiled now, not for the first result
+            templates.env.get_template(name)
         try:
             yield
         finally:
             jobs.shutdown()
+            notices.close()
 
     app = FastAPI(title="capplan", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json")
@@ -499,30 +534,44 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         state = await wait_for(job_id, stamp)
         if state.get("status") == "done" and state.get("run"):
             run_id = int(state["run"])
-            response = page(request, "_result.html", run=run_id, view=view_of(run_id),
-                            files=files_of(run_id), push=f"/runs/{run_id}")
-            shown(state)
-            return response
+            return page(request, "_result.html", run=run_id, view=view_of(run_id),
+                        files=files_of(run_id), push=f"/runs/{run_id}")
         return page(request, "_job.html", job=state)
 
-    def shown(state: dict[str, Any]) -> None:
-        """Tell the worker the result has been sent: it may write the download files now
-        (on a busy machine they would slow the result down)."""
-        if state.get("run") and not state.get("files"):
+    def shown(run_id: int) -> None:
+        """Tell the worker the result is shown: it may write the download files now (on a
+        busy machine they would slow the result down). A page says so when it asks for the
+        result's downloads (once the result is in it), a JSON client once it has its answer;
+        without either the worker waits at most SHOWN_WAIT."""
+        folder = jobs.runs / str(run_id)
+        if not (folder / "files").exists():
             with contextlib.suppress(OSError):
-                (jobs.runs / str(state["run"]) / SHOWN).touch()
+                (folder / SHOWN).touch()
 
     async def wait_for(job_id: str, stamp: int) -> dict[str, Any]:
-        """The job's state once it differs from `stamp` (or after POLL_SECONDS)."""
+        """The job's state once it differs from `stamp` (or after POLL_SECONDS): read when
+        the worker says it has changed (or every RECHECK_SECONDS), never polled in a tight
+        loop that would take the processor from the worker."""
         deadline = time.monotonic() + POLL_SECONDS
+        loop = asyncio.get_running_loop()
         while True:
-            state = jobs.state(job_id)
-            if state is None:
-                raise Refused(404, f"no job {job_id}")
-            if (int(state.get("stamp", 0)) != stamp or state.get("status") in ("done", "failed")
-                    or time.monotonic() > deadline):
-                return state
-            await asyncio.sleep(0.005)
+            woken: asyncio.Future[None] = loop.create_future()
+            waiting.setdefault(job_id, []).append(woken)  # before reading: no change missed
+            try:
+                state = jobs.state(job_id)
+                if state is None:
+                    raise Refused(404, f"no job {job_id}")
+                left = deadline - time.monotonic()
+                if (int(state.get("stamp", 0)) != stamp
+                        or state.get("status") in ("done", "failed") or left <= 0):
+                    return state
+                await asyncio.wait([woken], timeout=min(left, RECHECK_SECONDS))
+            finally:
+                others = [w for w in waiting.get(job_id, []) if w is not woken]
+                if others:
+                    waiting[job_id] = others
+                else:
+                    waiting.pop(job_id, None)
 
     def view_of(run_id: int) -> View:
         if run_id in views:
@@ -581,6 +630,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/runs/{run_id}/downloads", response_class=HTMLResponse)
     async def downloads(request: Request, run_id: int) -> Response:
+        shown(run_id)
         deadline = time.monotonic() + POLL_SECONDS
         while files_of(run_id) is None and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
@@ -679,15 +729,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"job": job_id, "url": f"/api/jobs/{job_id}"}
 
     @app.get("/api/jobs/{job_id}")
-    async def api_job_state(job_id: str, wait: float = 0.0, stamp: int = -1) -> dict[str, Any]:
+    async def api_job_state(job_id: str, wait: float = 0.0, stamp: int = -1) -> Response:
+        """The job's state; with `wait`, once it differs from `stamp` (a finished job's
+        download files are written once this answer is sent)."""
         if wait > 0:
-            waited = await wait_for(job_id, stamp)
-            shown(waited)
-            return waited
-        state = jobs.state(job_id)
-        if state is None:
-            raise Refused(404, f"no job {job_id}")
-        return state
+            state = await wait_for(job_id, stamp)
+        else:
+            found = jobs.state(job_id)
+            if found is None:
+                raise Refused(404, f"no job {job_id}")
+            state = found
+        run = state.get("run") if not state.get("files") else None
+        return JSONResponse(state, background=BackgroundTask(shown, int(run)) if run else None)
 
     @app.get("/api/runs")
     async def api_runs() -> list[dict[str, Any]]:

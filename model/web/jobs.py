@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import re
 import secrets
+import socket
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -36,6 +37,20 @@ SHOWN_WAIT = 1.0
 
 JOB_ID = re.compile(r"^[0-9a-f]{16}$")
 """A job id: 16 hexadecimal digits, random (a job cannot be guessed from another's)."""
+
+Notice = tuple[str, int]
+"""Where the server hears of a job's change: a UDP port of 127.0.0.1."""
+
+
+def notify(notice: Notice | None, job_id: str) -> None:
+    """Tell the server that a job's state file has changed (its id in one datagram), so that
+    a request waiting for the job answers at once instead of looking at the file again and
+    again. Only a hint: the file is the state, and a lost notice is made up for by the
+    server looking anyway now and then."""
+    if notice is None:
+        return
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.sendto(job_id.encode("ascii"), notice)
 
 
 class JobSpec(BaseModel):
@@ -90,15 +105,17 @@ def read_json(path: Path) -> dict[str, Any] | None:
 
 
 class JobFile:
-    """One job's state file; `update` merges keys and stamps the change."""
+    """One job's state file; `update` merges keys, stamps the change and tells the server."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, notice: Notice | None = None) -> None:
         self.path = path
+        self.notice = notice
 
     def update(self, **values: Any) -> None:
         state = read_json(self.path) or {}
         state.update(values, stamp=int(state.get("stamp", 0)) + 1, updated=time.time())
         write_json(self.path, state)
+        notify(self.notice, self.path.stem)
 
 
 def compute(spec: JobSpec, progress: Callable[[int, int], None], base: Any = None) -> Any:
@@ -140,15 +157,16 @@ def compute(spec: JobSpec, progress: Callable[[int, int], None], base: Any = Non
 
 
 def run_job(spec_data: dict[str, Any], job_path: str, ledger: str, runs: str,
-            base: Any = None) -> None:
+            base: Any = None, notice: Notice | None = None) -> None:
     """In a worker: compute, record in the ledger, keep the view, write the downloads.
 
     The job is `done` as soon as the result is recorded and its view kept; the download
-    files follow (`files: true` when they are there)."""
+    files follow (`files: true` when they are there). Each change of its state is told to
+    the server at `notice`."""
     from capplan import api
     from capplan.errors import InputError
 
-    job = JobFile(Path(job_path))
+    job = JobFile(Path(job_path), notice)
     spec = JobSpec.model_validate(spec_data)
     job.update(status="running", started=time.time())
     counted = {"done": 0}
@@ -162,12 +180,12 @@ def run_job(spec_data: dict[str, Any], job_path: str, ledger: str, runs: str,
             again = api.reproduce(int(spec.params["run"]), ledger)
             job.update(status="done", reproduction=again.to_dict(), finished=time.time())
             return
-        began = time.time()
+        began, cpu = time.time(), time.process_time()
         from capplan import api as public
 
         with public.reporting(progress):  # the long questions count their solves too
             result = compute(spec, progress, base)
-        computed = time.time()
+        computed, cpu = time.time(), time.process_time() - cpu
     except InputError as exc:
         if spec.source and exc.source == spec.instance:
             exc = InputError(spec.source, exc.problems)
@@ -198,7 +216,7 @@ def run_job(spec_data: dict[str, Any], job_path: str, ledger: str, runs: str,
     view["instance"] = spec.name or spec.instance
     write_json(folder / "view.json", view)
     job.update(status="done", run=run_id, finished=time.time(),
-               seconds={"compute": round(computed - began, 3),
+               seconds={"compute": round(computed - began, 3), "compute_cpu": round(cpu, 3),
                         "record": round(recorded - computed, 3),
                         "view": round(time.time() - recorded, 3)})
     shown = folder / SHOWN
@@ -230,12 +248,28 @@ def write_files(result: Any, run_folder: Path, lang: str = "en") -> None:
     os.replace(part, run_folder / "files")
 
 
+WARM_UP = "toy"
+"""The shipped example each worker plans once when it starts."""
+
+
 def warm() -> None:
-    """Import what a job needs once per worker, so the first plan does not pay for it."""
-    import capplan.api
-    import capplan.core.solve
-    import capplan.report.documents
-    import capplan.web.views  # noqa: F401
+    """Go once through what a job does, on the smallest shipped example, so that no job pays
+    for the worker's first use of anything: the imports a job makes as it goes (pandas with
+    the questions' progress, the solver, the view; matplotlib and openpyxl for the download
+    files: a third of a second before the table, a second before the downloads), done while
+    the worker waits for its first job. Nothing is written or recorded; should the example
+    fail, the worker starts all the same (a job meeting the problem reports it)."""
+    from capplan import api
+    from capplan.report.documents import output_files
+    from capplan.web.views import make_view
+
+    try:
+        with api.reporting(lambda k, total: None):
+            result = api.plan(WARM_UP)
+        make_view(result)
+        output_files(result, "en")
+    except Exception:  # a pool whose initializer fails is broken: no job would run
+        return
 
 
 class Jobs:
@@ -248,8 +282,12 @@ class Jobs:
         self.workers = max(1, workers)
         self.pool: ProcessPoolExecutor | None = None
         self.futures: dict[str, Future[None]] = {}
+        self.notice: Notice | None = None
 
-    def start(self) -> None:
+    def start(self, notice: Notice | None = None) -> None:
+        """Start the workers; `notice`: where they tell the server of a job's change."""
+        if notice is not None:
+            self.notice = notice
         self.folder.mkdir(parents=True, exist_ok=True)
         self.runs.mkdir(parents=True, exist_ok=True)
         self.pool = ProcessPoolExecutor(max_workers=self.workers,
@@ -271,7 +309,8 @@ class Jobs:
         write_json(path, {"id": job_id, "kind": spec.kind, "name": spec.name,
                           "status": "queued", "stamp": 0, "created": time.time(),
                           "done": 0, "total": 0})
-        args = (spec.model_dump(), str(path), str(self.ledger), str(self.runs), base)
+        args = (spec.model_dump(), str(path), str(self.ledger), str(self.runs), base,
+                self.notice)
         try:
             future = self.pool.submit(run_job, *args)
         except BrokenProcessPool:  # a worker died: the jobs it held failed; start afresh
@@ -294,7 +333,7 @@ class Jobs:
         else:
             return
         with contextlib.suppress(OSError):
-            JobFile(self.path(job_id)).update(status="failed", error=error)
+            JobFile(self.path(job_id), self.notice).update(status="failed", error=error)
 
     def state(self, job_id: str) -> dict[str, Any] | None:
         try:

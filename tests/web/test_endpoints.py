@@ -5,7 +5,9 @@ page refuses what it must refuse."""
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +16,9 @@ from fastapi.testclient import TestClient
 import capplan
 from builders import INSTANCES
 from capplan.errors import InputError
-from capplan.web.app import MAX_UPLOAD, Settings, create_app
+from capplan.web import jobs
+from capplan.web.app import MAX_UPLOAD, Notices, Settings, create_app
+from capplan.web.jobs import warm
 
 
 @pytest.fixture(scope="module")
@@ -309,3 +313,61 @@ def test_a_mistyped_address_gives_a_page_not_json(client: TestClient) -> None:
     assert "address is incomplete or mistyped (i: field required)" in page.text
     api = client.post("/api/jobs", json={})
     assert api.status_code == 422 and api.headers["content-type"] == "application/json"
+
+
+def test_shipped_examples_are_listed_once(monkeypatch: pytest.MonkeyPatch,
+                                          tmp_path: Path) -> None:
+    """Listing the shipped examples reads every example file; the server does it once, not
+    in each request (a plan's form asked for it five times)."""
+    calls = []
+    listed = capplan.api.examples
+
+    def counted() -> list[Any]:
+        calls.append(1)
+        return listed()
+
+    monkeypatch.setattr(capplan.api, "examples", counted)
+    settings = Settings(None, tmp_path / "runs.sqlite", tmp_path / "state", 1)
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/").status_code == 200
+        assert c.get("/instance", params={"i": "toy"}).status_code == 200
+        bad = c.post("/plan", data={"instance": "toy", "capacity.execution.max": "-5"})
+        assert bad.status_code == 400 and "capacity.execution.max" in bad.text
+    assert len(calls) == 1
+
+
+def test_worker_warm_up_records_and_writes_nothing(monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    """A worker plans the toy once as it starts: no run in the ledger, no file anywhere;
+    and a warm-up that fails leaves the worker able to take jobs (it returns)."""
+    ledger = tmp_path / "runs.sqlite"
+    monkeypatch.setenv("CAPPLAN_LEDGER", str(ledger))
+    monkeypatch.chdir(tmp_path)
+    warm()
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(jobs, "WARM_UP", "no-such-example")
+    warm()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_worker_tells_the_server_of_each_change(tmp_path: Path) -> None:
+    """Each update of a job's file sends the job's id to the server's port (one datagram);
+    the server wakes the job's waiters for an id only, and a server not listening costs the
+    worker nothing (no error)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as ear:
+        ear.bind(("127.0.0.1", 0))
+        ear.settimeout(10)
+        address = ear.getsockname()[:2]
+        job = jobs.JobFile(tmp_path / "0123456789abcdef.json", address)
+        job.update(status="running")
+        assert ear.recv(64) == b"0123456789abcdef"
+        job.update(status="done", run=1)
+        assert ear.recv(64) == b"0123456789abcdef"
+    state = jobs.read_json(job.path)
+    assert state is not None and (state["status"], state["run"], state["stamp"]) == ("done", 1, 2)
+    jobs.notify(address, "0123456789abcdef")  # nobody listens any more: no error
+    heard: list[str] = []
+    notices = Notices(heard.append)
+    for datagram in (b"0123456789abcdef", b"../../etc/passwd", b"\xff\xfe", b""):
+        notices.datagram_received(datagram, ("127.0.0.1", 1))
+    assert heard == ["0123456789abcdef"]
