@@ -101,11 +101,11 @@ def replan(
     elif format == Format.csv:
         sys.stdout.write(r.variance.to_csv(index=False))
     else:
-        say([f"Baseline: {r.baseline.source}"])
         with speaking(lang and lang.value):
+            say([f"Baseline: {r.baseline.source}"])
             out_console.print(frame_table(f"{result.title} (items finishing each stage)",
                                           variance_view(r.variance)))
-        say([line[:1].upper() + line[1:] for line in [*r.moves, *r.resumed.notes]])
+            say([line[:1].upper() + line[1:] for line in [*r.moves, *r.resumed.notes]])
         render(out_console, r.loaded, r.solution, r.plan, result.infeasibility,
                lang and lang.value)
     if result.status not in ("optimal", "infeasible"):
@@ -120,13 +120,13 @@ runs_app = typer.Typer(
 
 
 @runs_app.command("list")
-def runs_list(ledger: LedgerOpt = None) -> None:
+def runs_list(ledger: LedgerOpt = None, lang: LangOpt = None) -> None:
     """Every recorded run, oldest first."""
     from capplan.api import runs
     from capplan.cli.output import out_console
     from capplan.report.terminal import frame_table
 
-    out_console.print(frame_table("runs", runs(ledger)))
+    out_console.print(frame_table("runs", runs(ledger), lang=lang and lang.value))
 
 
 @runs_app.command("show")
