@@ -187,19 +187,19 @@ def frame_table(title: str, frame: pd.DataFrame, index: bool = False, keys: int 
     `keys` columns are key columns (see `FittedTable`)."""
     from pandas.api.types import is_numeric_dtype
 
-    from capplan.report.words import checked, column, localise
+    from capplan.report.words import checked, label, localise
 
     lang = checked(lang)
     data = frame.reset_index() if index else frame
-    headers = [clean(localise(column(str(name), lang), lang)) for name in data.columns]
+    headers = [clean(label(str(name), lang)) for name in data.columns]
     title = localise(title, lang)
     if keys == 1:  # the leading columns that say what a row is
         keys = max(1, next((k for k, name in enumerate(data.columns)
                             if str(name) not in KEY_COLUMNS), len(data.columns)))
         keys = min(keys, 2)
     right = [bool(is_numeric_dtype(data[name])) for name in data.columns]
-    rows = [[clean(str(v) if str(name) == "year" else _cell(
-                column(v, lang) if str(name) == "" and isinstance(v, str) else v, lang))
+    rows = [[clean(str(v) if str(name) == "year" else label(v, lang)
+                   if str(name) == "" and isinstance(v, str) else _cell(v, lang))
              for name, v in zip(data.columns, row, strict=True)]
             for row in data.itertuples(index=False)]
     return FittedTable(clean(title), headers, rows, right, keys,

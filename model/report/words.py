@@ -114,7 +114,7 @@ COLUMNS_NL = {
     "least_peak_engineering": "kleinste piek engineering",
     "least_capacity_years": "kleinste capaciteitsjaren",
     "least_capacity_cost": "kleinste capaciteitskosten",
-    "difference_pct": "verschil %", "risk": "risico", "likelihood": "kans",
+    "difference_pct": "verschil", "risk": "risico", "likelihood": "kans",
     "P50 finish off": "P50 gereed zonder", "P50 finish on": "P50 gereed met",
     "swing_months": "uitslag (maanden)", "description": "omschrijving", "sample": "trekking",
     "plan": "plan", "claim": "claim", "claims": "claims", "holds": "klopt", "require": "eis",
@@ -137,6 +137,20 @@ COLUMNS_NL = {
 def column(name: str, lang: str) -> str:
     """A table column's name in `lang`."""
     return COLUMNS_NL.get(name, name) if lang == "nl" else name
+
+
+def label(name: str, lang: str) -> str:
+    """A column's or row's name in `lang`: its Dutch column name, else the phrase book's
+    (`localise`), never both (a Dutch name is not looked up again)."""
+    if lang != "nl":
+        return name
+    return COLUMNS_NL[name] if name in COLUMNS_NL else localise(name, lang)
+
+
+SHEETS_NL = {"tradeoff": "afweging", "marginal": "marginaal", "tornado": "tornado",
+             "fan": "waaier", "samples": "trekkingen", "robust_targets": "robuuste doelen",
+             "checked": "getoetst", "residents": "bewoners", "letters": "brieven"}
+"""Dutch names of workbook sheets that the phrase book does not give."""
 
 
 def default_lang() -> str:
@@ -243,6 +257,7 @@ def phrase_book(path: Path = PHRASES) -> tuple[list[tuple[re.Pattern[str], str]]
     return phrases, terms
 
 
+@functools.lru_cache(maxsize=8192)
 def translated(text: str, depth: int = 0) -> str:
     """`text` in Dutch through the phrase book (numbers still written the English way): a
     term, else the first phrase matching it whole with its placeholders translated in turn,

@@ -48,7 +48,7 @@ def test_plan_in_dutch(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     assert "Mijlpalen: p50 2026, p95 2027, gereed 2027" in out
     book = load_workbook(tmp_path / "o" / "plan.xlsx")
     assert book.sheetnames[0] == "overzicht"
-    assert [c.value for c in book["trajectory"][1]][:3] == [
+    assert [c.value for c in book["verloop"][1]][:3] == [
         "jaar", "gereed (adressen)", "cumulatief (adressen)"]
     code, out, _ = run(capsys, monkeypatch, "plan", TOY, "--lang", "en", "--no-ledger")
     assert "Deadline 2026: 2,000 done by its end (80.0%), not met" in out
