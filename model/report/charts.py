@@ -403,6 +403,10 @@ def tornado_figure(title: str, tornado: pd.DataFrame, lang: str = "en") -> Figur
     ax.barh(range(len(rows)), rows["swing_months"], color=colours)
     ax.set_yticks(range(len(rows)), labels, fontsize=style.FONT)
     ax.axvline(0, color="black", lw=0.8)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole months
+    style.thousands(ax, lang, "x")
     ax.set_xlabel(word("swing", lang))
     ax.set_title(title, fontsize=10)
     style.grid(ax, "x")

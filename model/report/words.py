@@ -12,8 +12,9 @@ labels in their tables are written in English where they are made; `localise(tex
 turns them into Dutch with the phrase book `capplan/report/templates/phrases.nl.toml`: each
 `[[phrase]]` gives an English form with `{placeholders}` and its Dutch form. A text that
 matches a phrase whole is rewritten, and each placeholder's text is translated again (so a
-sentence can be built from smaller phrases); `[terms]` gives single words and labels. Text
-no phrase matches (a segment's or region's name, a period) is kept as it is.
+sentence can be built from smaller phrases); a placeholder spans no "; " unless written
+`{name*}` (a list, or a tail that may be empty). `[terms]` gives single words and labels.
+Text no phrase matches (a segment's or region's name, a period) is kept as it is.
 """
 
 from __future__ import annotations
@@ -128,8 +129,8 @@ COLUMNS_NL = {
     "exec_done": "uitv. gereed", "backlog": "werkvoorraad", "ready": "gereed voor uitvoering",
     "in_engineering": "in engineering", "in_execution": "in uitvoering",
     "capacity": "capaciteit", "quarter": "kwartaal", "month": "maand",
-    "10% by": "10% gereed in", "50% by": "50% gereed in", "90% by": "90% gereed in",
-    "all by": "alle gereed in", "assumption": "aanname", "range": "bereik",
+    "10% by": "10% in", "50% by": "50% in", "90% by": "90% in",
+    "all by": "100% in", "assumption": "aanname", "range": "bereik",
 }
 """Dutch names of the columns that most tables share; others keep their names."""
 
@@ -237,7 +238,7 @@ def dutch_numbers(text: str) -> str:
 
 PHRASES = Path(__file__).parent / "templates" / "phrases.nl.toml"
 """The phrase book: English forms of capplan's sentences and labels and their Dutch."""
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_PLACEHOLDER = re.compile(r"\{(\w+)(\*?)\}")
 
 
 @functools.cache
@@ -249,9 +250,11 @@ def phrase_book(path: Path = PHRASES) -> tuple[list[tuple[re.Pattern[str], str]]
     phrases = []
     for entry in data.get("phrase", []):
         english, dutch = str(entry["en"]), str(entry["nl"])
-        parts = _PLACEHOLDER.split(english)
-        pattern = "".join(re.escape(part) if k % 2 == 0 else f"(?P<{part}>.+?)"
-                          for k, part in enumerate(parts))
+        parts = _PLACEHOLDER.split(english)  # text, name, star, text, name, star, ...
+        pattern = "".join(
+            re.escape(part) if k % 3 == 0
+            else (f"(?P<{part}>.*?)" if parts[k + 1] else f"(?P<{part}>(?:(?!; ).)+?)")
+            if k % 3 == 1 else "" for k, part in enumerate(parts))
         phrases.append((re.compile(pattern, re.DOTALL), dutch))
     terms = {str(k): str(v) for k, v in data.get("terms", {}).items()}
     return phrases, terms
@@ -276,6 +279,14 @@ def translated(text: str, depth: int = 0) -> str:
         match = pattern.fullmatch(text)
         if match is not None:
             parts = {k: translated(v, depth + 1) for k, v in match.groupdict().items()}
-            return _PLACEHOLDER.sub(lambda m, got=parts: got.get(m.group(1), m.group(0)),
-                                    dutch)
+            return _filled(dutch, parts)
     return text
+
+
+def _filled(form: str, parts: dict[str, str]) -> str:
+    """A phrase's Dutch form with its placeholders replaced by their (translated) text."""
+
+    def part(found: re.Match[str]) -> str:
+        return parts.get(found.group(1), found.group(0))
+
+    return _PLACEHOLDER.sub(part, form)

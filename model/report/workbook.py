@@ -60,14 +60,19 @@ def unit_of(column: str) -> str | None:
 
 def format_of(column: str, values: pd.Series) -> str:
     """The Excel number format of a column (a key of FORMATS)."""
-    from pandas.api.types import is_bool_dtype, is_integer_dtype, is_numeric_dtype
+    from pandas.api.types import (
+        is_bool_dtype,
+        is_float_dtype,
+        is_integer_dtype,
+        is_numeric_dtype,
+    )
 
     if column == "year":
         return "year"
     if is_integer_dtype(values) and not is_bool_dtype(values) and not TEXT.match(column):
         return "signed" if SIGNED.search(column) else "whole"
-    if TEXT.match(column) or is_bool_dtype(values):
-        return "text"
+    if (TEXT.match(column) and not is_float_dtype(values)) or is_bool_dtype(values):
+        return "text"  # a float column named like P50 holds figures (the fan), not labels
     numeric = is_numeric_dtype(values) or all(
         v is None or isinstance(v, int | float) for v in values.dropna().head(50))
     if not numeric:
