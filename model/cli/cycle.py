@@ -141,16 +141,18 @@ def runs_show(run_id: RunIdArg, ledger: LedgerOpt = None) -> None:
 
 
 @runs_app.command("diff")
-def runs_diff(first: RunIdArg, second: RunIdArg, ledger: LedgerOpt = None) -> None:
+def runs_diff(first: RunIdArg, second: RunIdArg, ledger: LedgerOpt = None,
+              lang: LangOpt = None) -> None:
     """Two runs side by side: inputs, milestones and yearly trajectory."""
     from capplan.api import diff_runs
     from capplan.cli.output import out_console
     from capplan.report.terminal import frame_table
 
+    chosen = lang and lang.value
     inputs, trajectory = diff_runs(first, second, ledger)
-    out_console.print(frame_table("inputs and results", inputs))
+    out_console.print(frame_table("inputs and results", inputs, lang=chosen))
     if len(trajectory):
-        out_console.print(frame_table("yearly production", trajectory))
+        out_console.print(frame_table("yearly production", trajectory, lang=chosen))
 
 
 @runs_app.command("reproduce")

@@ -68,7 +68,7 @@ def render(console: Console, loaded: Loaded, solution: Solution, plan: Plan,
     raw_title = clean(inst.programme.name + (f" [{loaded.scenario}]" if loaded.scenario else ""))
     title = escape(raw_title)
     if solution.status != Status.OPTIMAL:
-        console.print(f"[bold]{title}[/bold]: [red]{solution.status.value}[/red]")
+        console.print(f"[bold]{title}[/bold]: [red]{localise(solution.status.value, lang)}[/red]")
         for line in infeasibility.describe() if infeasibility else []:
             console.print("  " + localise(line, lang), markup=False)
         _solver_line(console, solution, lang)

@@ -130,7 +130,8 @@ COLUMNS_NL = {
     "in_engineering": "in engineering", "in_execution": "in uitvoering",
     "capacity": "capaciteit", "quarter": "kwartaal", "month": "maand",
     "10% by": "10% in", "50% by": "50% in", "90% by": "90% in",
-    "all by": "100% in", "assumption": "aanname", "range": "bereik",
+    "all by": "100% in", "assumption": "aanname", "range": "bereik", "kind": "soort",
+    "same": "gelijk", "item": "onderdeel",
 }
 """Dutch names of the columns that most tables share; others keep their names."""
 
@@ -242,11 +243,11 @@ _PLACEHOLDER = re.compile(r"\{(\w+)(\*?)\}")
 
 
 @functools.cache
-def phrase_book(path: Path = PHRASES) -> tuple[list[tuple[re.Pattern[str], str]],
-                                                 dict[str, str]]:
+def phrase_book(path: Path | None = None) -> tuple[list[tuple[re.Pattern[str], str]],
+                                                    dict[str, str]]:
     """The phrases (a pattern matching the English form whole, and the Dutch form) in the
-    file's order, and the terms (English -> Dutch)."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    file's order, and the terms (English -> Dutch), from `path` (default: PHRASES)."""
+    data = tomllib.loads((path or PHRASES).read_text(encoding="utf-8"))
     phrases = []
     for entry in data.get("phrase", []):
         english, dutch = str(entry["en"]), str(entry["nl"])

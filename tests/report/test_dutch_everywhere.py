@@ -155,6 +155,24 @@ def test_phrase_book_keeps_placeholders_and_english_alone() -> None:
     assert localise("eng. %: -15.6%", "nl") == "eng. %: -15,6%"
 
 
+def test_wording_from_the_phrase_book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edited copy of the phrase book: the Dutch follows the file."""
+    from capplan.report import words
+
+    edited = tmp_path / "phrases.nl.toml"
+    edited.write_text(words.PHRASES.read_text(encoding="utf-8").replace(
+        'nl = "{name} blijft op {at}"', 'nl = "{name} staat nog steeds op {at}"'),
+        encoding="utf-8")
+    monkeypatch.setattr(words, "PHRASES", edited)
+    words.phrase_book.cache_clear()
+    words.translated.cache_clear()
+    try:
+        assert localise("Finish stays at 2030Q1", "nl") == "Gereed staat nog steeds op 2030Q1"
+    finally:
+        words.phrase_book.cache_clear()
+        words.translated.cache_clear()
+
+
 def test_plan_and_validate(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
                            tmp_path: Path, figures: list[Any]) -> None:
     """Groningen by year: 15,644 addresses in scope (docs/sources.md), in Dutch 15.644."""
@@ -309,3 +327,5 @@ def test_claims_and_runs(capsys: pytest.CaptureFixture[str], monkeypatch: pytest
     assert code == 0 and "vastgelegd" in nl and english_left(nl) == []
     code, en, _ = run(capsys, monkeypatch, "runs", "list", "--lang", "en")
     assert "recorded" in en
+    code, nl, _ = run(capsys, monkeypatch, "runs", "diff", "1", "2", "--lang", "nl")
+    assert code == 0 and "invoer en resultaten" in nl and "onderdeel" in nl  # claims: no years
