@@ -288,15 +288,9 @@ class AnnexResult:
                 if float(r["last_5"]) > 0:
                     tail_rows.append([str(r["segment"]), percent(r["last_5_share"], lang, 0),
                                       percent(r["last_1_share"], lang, 0)])
-            if lang == "en":
-                tail_lines = self.tail.sentences()
-            else:
-                tail_lines = [_render(t["tail_segment"], {
-                    "segment": r["segment"], "share_5": percent(r["last_5_share"], lang, 0),
-                    "items": number(r["last_5"], lang),
-                    "share_1": percent(r["last_1_share"], lang, 0)})
-                    for r in self.tail.composition.to_dict("records")
-                    if float(r["last_5"]) > 0]
+            # the explanation's sentences (segments, the limits that bind, the change that
+            # shortens the tail most); in Dutch through the phrase book
+            tail_lines = [localise(line, lang) for line in self.tail.sentences()]
         claims = None
         if self.claims is not None:
             from capplan.report.terminal import _cell as cell
