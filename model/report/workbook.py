@@ -148,8 +148,9 @@ def _headline(result: Any) -> list[tuple[str, Any]]:
     if kind == "whatif":
         rows.append(("capacity added", "; ".join(result.described or result.additions)
                      or "(marginal only)"))
-        for key, value in (result.gains or {}).items():
-            rows.append((key.replace("_", " "), value))
+        for key, value in (result.gains or {}).items():  # item-years to one decimal
+            rows.append((key.replace("_", " "), round(value, 1)
+                         if isinstance(value, float) else value))
     if kind == "replan":
         r = result.replanned
         rows += [("actuals", r.actuals.source), ("actuals sha256", r.actuals.sha256),
