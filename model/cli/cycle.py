@@ -156,7 +156,8 @@ def runs_diff(first: RunIdArg, second: RunIdArg, ledger: LedgerOpt = None,
 
 
 @runs_app.command("reproduce")
-def runs_reproduce(ctx: typer.Context, run_id: RunIdArg, ledger: LedgerOpt = None) -> None:
+def runs_reproduce(ctx: typer.Context, run_id: RunIdArg, ledger: LedgerOpt = None,
+                   lang: LangOpt = None) -> None:
     """Run a recorded command again from its recorded input and say whether its results are
     identical: a plan or re-plan re-solved (instance, and actuals and baseline for a
     re-plan); any other command (compare, whatif, evaluate, sweep, residents) replayed with
@@ -174,7 +175,8 @@ def runs_reproduce(ctx: typer.Context, run_id: RunIdArg, ledger: LedgerOpt = Non
     else:
         same, differences = _replay(given, ctx.find_root().command)
     say([f"run {run_id} ({name}): " + ("identical results" if same else
-                                      "differs: " + ", ".join(differences))])
+                                      "differs: " + ", ".join(differences))],
+        lang and lang.value)
     if not same:
         raise typer.Exit(1)
 
@@ -265,6 +267,7 @@ def runs_verify(
                      "or published apart from the ledger) that must still be in the chain; "
                      "repeatable."),
     ] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Recompute the hash chain and check it against its anchor (and --head); print the head;
     exit 1 and name the first broken record if any."""
@@ -287,15 +290,15 @@ def runs_verify(
         unanchored = (f"; records {found.anchored + 1}..{found.head_id} are not anchored yet"
                       if found.head_id and found.anchored < found.head_id else "")
         say([f"{path}: {found.checked} records, chain intact; {anchored}{unanchored}",
-             f"head: {found.head_id or 0}:{found.head_hash}"])
+             f"head: {found.head_id or 0}:{found.head_hash}"], lang and lang.value)
         return
     say([f"{path}: record {found.broken} is broken: {found.why}",
-         f"head: {found.head_id or 0}:{found.head_hash}"])
+         f"head: {found.head_id or 0}:{found.head_hash}"], lang and lang.value)
     raise typer.Exit(1)
 
 
 @runs_app.command("anchor")
-def runs_anchor(ledger: LedgerOpt = None) -> None:
+def runs_anchor(ledger: LedgerOpt = None, lang: LangOpt = None) -> None:
     """Print the chain's head as ID:HASH: publish or sign it apart from the ledger, and check
     it later with `runs verify --head ID:HASH` (a rewritten ledger no longer holds it)."""
     from capplan.api import verification
@@ -303,6 +306,6 @@ def runs_anchor(ledger: LedgerOpt = None) -> None:
 
     path, found = verification(ledger)
     if found.broken is not None:
-        say([f"{path}: record {found.broken} is broken: {found.why}"])
+        say([f"{path}: record {found.broken} is broken: {found.why}"], lang and lang.value)
         raise typer.Exit(1)
     say([f"{found.head_id or 0}:{found.head_hash}"])

@@ -329,3 +329,5 @@ def test_claims_and_runs(capsys: pytest.CaptureFixture[str], monkeypatch: pytest
     assert "recorded" in en
     code, nl, _ = run(capsys, monkeypatch, "runs", "diff", "1", "2", "--lang", "nl")
     assert code == 0 and "invoer en resultaten" in nl and "onderdeel" in nl  # claims: no years
+    code, nl, _ = run(capsys, monkeypatch, "runs", "verify", "--lang", "nl")
+    assert code == 0 and "2 records, keten intact; verankerd tot en met record 2" in nl
