@@ -97,8 +97,7 @@ def header(column: str, lang: str = "en") -> str:
     name = named(column, lang)
     if lang == "nl" and unit:
         unit = UNITS_NL.get(unit, unit)
-    return f"{name} ({unit})" if unit and unit not in column and f"({unit})" not in name \
-        else name
+    return f"{name} ({unit})" if unit and unit not in column and "(" not in name else name
 
 
 def headline(result: Any, lang: str = "en") -> list[tuple[str, Any]]:
