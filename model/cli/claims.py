@@ -11,6 +11,7 @@ from capplan.cli.options import (
     Format,
     FormatOpt,
     InstanceArg,
+    LangOpt,
     LedgerOpt,
     NoLedgerOpt,
     OutOpt,
@@ -47,6 +48,7 @@ def claims(
     out: OutOpt = None,
     ledger: LedgerOpt = None,
     no_ledger: NoLedgerOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Check published claims on the instance, and find the least change to its declared
     assumptions under which they all hold (or the claims that cannot hold together)."""
@@ -57,10 +59,13 @@ def claims(
     result = capplan.claims(
         instance, claims_file, write=write, overrides=set_ or (), solver=solver.value
     )
-    if out is not None:  # staged: published once the run is recorded
-        from capplan.report.claims import claims_files
+    from capplan.report.words import speaking
 
-        stage(cast("Result", result), out, claims_files(result))
-    hide = () if result.calibration.changes() else ("changes",)
-    emit(cast("Result", result), format, None, main_table="checked", hide=hide,
-         lines=result.sentences(), record_to=(ledger, no_ledger))
+    with speaking(lang and lang.value):
+        if out is not None:  # staged: published once the run is recorded
+            from capplan.report.claims import claims_files
+
+            stage(cast("Result", result), out, claims_files(result))
+        hide = () if result.calibration.changes() else ("changes",)
+        emit(cast("Result", result), format, None, main_table="checked", hide=hide,
+             lines=result.sentences(), record_to=(ledger, no_ledger))

@@ -101,11 +101,11 @@ def replan(
     elif format == Format.csv:
         sys.stdout.write(r.variance.to_csv(index=False))
     else:
-        say([f"Baseline: {r.baseline.source}"])
         with speaking(lang and lang.value):
+            say([f"Baseline: {r.baseline.source}"])
             out_console.print(frame_table(f"{result.title} (items finishing each stage)",
                                           variance_view(r.variance)))
-        say([line[:1].upper() + line[1:] for line in [*r.moves, *r.resumed.notes]])
+            say([line[:1].upper() + line[1:] for line in [*r.moves, *r.resumed.notes]])
         render(out_console, r.loaded, r.solution, r.plan, result.infeasibility,
                lang and lang.value)
     if result.status not in ("optimal", "infeasible"):
@@ -120,13 +120,13 @@ runs_app = typer.Typer(
 
 
 @runs_app.command("list")
-def runs_list(ledger: LedgerOpt = None) -> None:
+def runs_list(ledger: LedgerOpt = None, lang: LangOpt = None) -> None:
     """Every recorded run, oldest first."""
     from capplan.api import runs
     from capplan.cli.output import out_console
     from capplan.report.terminal import frame_table
 
-    out_console.print(frame_table("runs", runs(ledger)))
+    out_console.print(frame_table("runs", runs(ledger), lang=lang and lang.value))
 
 
 @runs_app.command("show")
@@ -141,20 +141,23 @@ def runs_show(run_id: RunIdArg, ledger: LedgerOpt = None) -> None:
 
 
 @runs_app.command("diff")
-def runs_diff(first: RunIdArg, second: RunIdArg, ledger: LedgerOpt = None) -> None:
+def runs_diff(first: RunIdArg, second: RunIdArg, ledger: LedgerOpt = None,
+              lang: LangOpt = None) -> None:
     """Two runs side by side: inputs, milestones and yearly trajectory."""
     from capplan.api import diff_runs
     from capplan.cli.output import out_console
     from capplan.report.terminal import frame_table
 
+    chosen = lang and lang.value
     inputs, trajectory = diff_runs(first, second, ledger)
-    out_console.print(frame_table("inputs and results", inputs))
+    out_console.print(frame_table("inputs and results", inputs, lang=chosen))
     if len(trajectory):
-        out_console.print(frame_table("yearly production", trajectory))
+        out_console.print(frame_table("yearly production", trajectory, lang=chosen))
 
 
 @runs_app.command("reproduce")
-def runs_reproduce(ctx: typer.Context, run_id: RunIdArg, ledger: LedgerOpt = None) -> None:
+def runs_reproduce(ctx: typer.Context, run_id: RunIdArg, ledger: LedgerOpt = None,
+                   lang: LangOpt = None) -> None:
     """Run a recorded command again from its recorded input and say whether its results are
     identical: a plan or re-plan re-solved (instance, and actuals and baseline for a
     re-plan); any other command (compare, whatif, evaluate, sweep, residents) replayed with
@@ -172,7 +175,8 @@ def runs_reproduce(ctx: typer.Context, run_id: RunIdArg, ledger: LedgerOpt = Non
     else:
         same, differences = _replay(given, ctx.find_root().command)
     say([f"run {run_id} ({name}): " + ("identical results" if same else
-                                      "differs: " + ", ".join(differences))])
+                                      "differs: " + ", ".join(differences))],
+        lang and lang.value)
     if not same:
         raise typer.Exit(1)
 
@@ -263,6 +267,7 @@ def runs_verify(
                      "or published apart from the ledger) that must still be in the chain; "
                      "repeatable."),
     ] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Recompute the hash chain and check it against its anchor (and --head); print the head;
     exit 1 and name the first broken record if any."""
@@ -285,15 +290,15 @@ def runs_verify(
         unanchored = (f"; records {found.anchored + 1}..{found.head_id} are not anchored yet"
                       if found.head_id and found.anchored < found.head_id else "")
         say([f"{path}: {found.checked} records, chain intact; {anchored}{unanchored}",
-             f"head: {found.head_id or 0}:{found.head_hash}"])
+             f"head: {found.head_id or 0}:{found.head_hash}"], lang and lang.value)
         return
     say([f"{path}: record {found.broken} is broken: {found.why}",
-         f"head: {found.head_id or 0}:{found.head_hash}"])
+         f"head: {found.head_id or 0}:{found.head_hash}"], lang and lang.value)
     raise typer.Exit(1)
 
 
 @runs_app.command("anchor")
-def runs_anchor(ledger: LedgerOpt = None) -> None:
+def runs_anchor(ledger: LedgerOpt = None, lang: LangOpt = None) -> None:
     """Print the chain's head as ID:HASH: publish or sign it apart from the ledger, and check
     it later with `runs verify --head ID:HASH` (a rewritten ledger no longer holds it)."""
     from capplan.api import verification
@@ -301,6 +306,6 @@ def runs_anchor(ledger: LedgerOpt = None) -> None:
 
     path, found = verification(ledger)
     if found.broken is not None:
-        say([f"{path}: record {found.broken} is broken: {found.why}"])
+        say([f"{path}: record {found.broken} is broken: {found.why}"], lang and lang.value)
         raise typer.Exit(1)
     say([f"{found.head_id or 0}:{found.head_hash}"])

@@ -181,11 +181,15 @@ def print_json(result: Result) -> None:
     sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
 
 
-def say(lines: Sequence[str]) -> None:
-    """Plain sentences on standard output (no markup)."""
+def say(lines: Sequence[str], lang: str | None = None) -> None:
+    """Plain sentences on standard output (no markup), in `lang` (default: the one chosen
+    by --lang, else the locale's; capplan.report.words.localise)."""
+    from capplan.report.words import checked, localise
+
+    chosen = checked(lang)
     out_console = console()
     for line in lines:
-        out_console.print(line, markup=False)
+        out_console.print(localise(line, chosen), markup=False)
 
 
 def record(result: Result, ledger: Path | None, no_ledger: bool) -> None:

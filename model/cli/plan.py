@@ -57,7 +57,7 @@ def plan(
     """Solve an instance and print the optimal target trajectory, with its quarterly (or
     monthly) and regional integer targets."""
     import capplan
-    from capplan.cli.output import err_console, out_console, print_json, record, write
+    from capplan.cli.output import err_console, out_console, print_json, record, say, write
     from capplan.cli.progress import working
     from capplan.report.files import trajectory_csv
     from capplan.report.terminal import render
@@ -95,8 +95,7 @@ def plan(
             result.infeasibility,
             lang and lang.value,
         )
-        for note in result.notes:
-            out_console.print(f"Note: {note}", markup=False)
+        say([f"Note: {note}" for note in result.notes], lang and lang.value)
     if result.status == "infeasible" and strict:
         raise typer.Exit(3)
     if result.status not in ("optimal", "infeasible"):
@@ -105,18 +104,17 @@ def plan(
 
 
 def validate(instance: InstanceArg, scenario: ScenarioOpt = None, set_: SetOpt = None,
-             allow_large: AllowLargeOpt = False) -> None:
+             allow_large: AllowLargeOpt = False, lang: LangOpt = None) -> None:
     """Check an instance (schema, totals, references, risk paths) and build its model, without
     solving."""
     import capplan
-    from capplan.cli.output import out_console
+    from capplan.cli.output import out_console, say
     from capplan.report.terminal import summary
 
     result = capplan.validate(instance, scenario=scenario, overrides=set_ or (),
                               allow_large=allow_large)
-    summary(out_console, result.loaded, result.columns, result.rows)
-    for note in result.notes:
-        out_console.print(f"  note: {note}", markup=False)
+    summary(out_console, result.loaded, result.columns, result.rows, lang and lang.value)
+    say([f"  note: {note}" for note in result.notes], lang and lang.value)
 
 
 def template(

@@ -107,7 +107,7 @@ def whatif(
     import capplan
     from capplan.cli.output import emit
     from capplan.cli.progress import working
-    from capplan.report.words import localise, speaking
+    from capplan.report.words import speaking
 
     with (
         working("whatif", quiet=quiet, log_level=log_level.value) as advance,
@@ -129,7 +129,7 @@ def whatif(
             out,
             main_table="comparison",
             side_by_side="variant",
-            lines=[localise(line, _lang(lang)) for line in result.sentences()],
+            lines=result.sentences(),
             record_to=(ledger, no_ledger),
         )
 
@@ -150,7 +150,7 @@ def explain(
     import capplan
     from capplan.cli.output import emit, say
     from capplan.cli.progress import working
-    from capplan.report.words import localise, speaking
+    from capplan.report.words import speaking
 
     with (
         working("explain", quiet=quiet, log_level=log_level.value) as advance,
@@ -160,7 +160,7 @@ def explain(
             instance, scenario=scenario, overrides=set_ or (), solver=solver.value
         )
     if result.tail is None:
-        say(result.sentences())
+        say(result.sentences(), lang and lang.value)
         return
     with speaking(lang and lang.value):
         emit(
@@ -168,7 +168,7 @@ def explain(
             format,
             out,
             main_table="segments",
-            lines=[localise(line, _lang(lang)) for line in result.sentences()],
+            lines=result.sentences(),
         )
 
 
@@ -239,7 +239,7 @@ def evaluate(
     import capplan
     from capplan.cli.output import emit
     from capplan.cli.progress import working
-    from capplan.report.words import localise, speaking
+    from capplan.report.words import speaking
 
     with working("evaluate", quiet=quiet, log_level=log_level.value):
         result = capplan.evaluate(
@@ -251,13 +251,7 @@ def evaluate(
             format,
             out,
             main_table="targets",
-            lines=[localise(line, _lang(lang)) for line in result.sentences()],
+            lines=result.sentences(),
             record_to=(ledger, no_ledger),
         )
 
-
-def _lang(lang: object) -> str:
-    """The language of the output: --lang, else the locale's."""
-    from capplan.report.words import checked
-
-    return checked(getattr(lang, "value", None))

@@ -111,7 +111,7 @@ def report(
         err_console.print(f"recorded as run {result.run_id} in {path}", style="dim")
     content = result.document(checked(lang and lang.value), kind)
     write_files(out.parent if str(out.parent) else Path("."), {out.name: content})
-    say([f"wrote {out}"])
+    say([f"wrote {out}"], lang and lang.value)
 
 
 def extras_missing(kind: str) -> list[str]:

@@ -170,7 +170,8 @@ def residents(
                 f"{check['later_than_without']}",
                 *(f"note: {note}" for note in r.notes),
                 f"written to {out}",
-            ]
+            ],
+            lang and lang.value,
         )
 
 

@@ -11,6 +11,7 @@ from capplan.cli.options import (
     Format,
     FormatOpt,
     InstanceArg,
+    LangOpt,
     LedgerOpt,
     NoLedgerOpt,
     ScenarioOpt,
@@ -100,6 +101,7 @@ def sweep(
     ] = None,
     ledger: LedgerOpt = None,
     no_ledger: NoLedgerOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Sample the risk register, plan every sample, and report the spread of the finish, the
     yearly production, each risk's weight, and (with --robust) targets to promise. With
@@ -141,15 +143,18 @@ def sweep(
                 solver=solver.value,
                 progress=tell,
             )
-    emit(
-        result,
-        format,
-        out,
-        main_table="milestones",
-        hide=("fan", "samples"),
-        lines=result.verdict(),
-        record_to=(ledger, no_ledger),
-    )
+    from capplan.report.words import speaking
+
+    with speaking(lang and lang.value):
+        emit(
+            result,
+            format,
+            out,
+            main_table="milestones",
+            hide=("fan", "samples"),
+            lines=result.verdict(),
+            record_to=(ledger, no_ledger),
+        )
 
 
 def _tornado(samples: int, asked: int | None) -> int:

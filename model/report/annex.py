@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from capplan.core.backends import Status
 from capplan.inputs.load import Loaded
-from capplan.report.words import checked, number, percent
+from capplan.report.words import checked, label, localise, number, percent
 from capplan.version import __version__
 
 if TYPE_CHECKING:
@@ -268,7 +268,7 @@ class AnnexResult:
         for m in self.milestones():
             if m["status"] != "optimal":
                 milestone_rows.append([m["scenario"], "", "", "", _render(
-                    t["infeasible"], {"reason": m["reason"] or m["status"]})])
+                    t["infeasible"], {"reason": localise(m["reason"] or m["status"], lang)})])
                 continue
             verdict = ""
             if m["deadline_done"] is not None:
@@ -288,21 +288,16 @@ class AnnexResult:
                 if float(r["last_5"]) > 0:
                     tail_rows.append([str(r["segment"]), percent(r["last_5_share"], lang, 0),
                                       percent(r["last_1_share"], lang, 0)])
-            if lang == "en":
-                tail_lines = self.tail.sentences()
-            else:
-                tail_lines = [_render(t["tail_segment"], {
-                    "segment": r["segment"], "share_5": percent(r["last_5_share"], lang, 0),
-                    "items": number(r["last_5"], lang),
-                    "share_1": percent(r["last_1_share"], lang, 0)})
-                    for r in self.tail.composition.to_dict("records")
-                    if float(r["last_5"]) > 0]
+            # the explanation's sentences (segments, the limits that bind, the change that
+            # shortens the tail most); in Dutch through the phrase book
+            tail_lines = [localise(line, lang) for line in self.tail.sentences()]
         claims = None
         if self.claims is not None:
             from capplan.report.terminal import _cell as cell
 
-            claims = {"sentences": list(self.claims.sentences()),
-                      "tables": [{"name": name, "header": [str(c) for c in frame.columns],
+            claims = {"sentences": [localise(line, lang) for line in self.claims.sentences()],
+                      "tables": [{"name": name, "header": [label(str(c), lang)
+                                                           for c in frame.columns],
                                   "rows": [[cell(v, lang) for v in row]
                                            for row in frame.itertuples(index=False)]}
                                  for name, frame in self.claims.tables().items()]}
@@ -320,7 +315,8 @@ class AnnexResult:
             "price_rows": price_rows, "has_measures": bool(inst.measure),
             "tail_header": [t["segment"], t["last_5"], t["last_1"]], "tail_rows": tail_rows,
             "tail_lines": tail_lines, "has_risks": self.risks is not None,
-            "risk_lines": self.risks.verdict() if self.risks else [],
+            "risk_lines": [localise(line, lang) for line in self.risks.verdict()]
+            if self.risks else [],
             "assumption_header": [t["line"], t["setting"], t["source"]],
             "assumption_rows": [[str(a.line), a.setting, a.source] for a in self.sources],
             "claims": claims, "charts": self.charts(lang),

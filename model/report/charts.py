@@ -26,7 +26,8 @@ import pandas as pd
 
 from capplan.core.milestones import items_needed
 from capplan.report import style
-from capplan.report.words import number, word
+from capplan.report.words import column as column_name
+from capplan.report.words import localise, number, word
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -124,6 +125,7 @@ def cumulative_figure(plans: list[tuple[str, Plan, Instance]], lang: str = "en",
         xs, ys = _curve(plan, instance)
         curves.append((xs, ys))
         equal = [other for other, values in drawn if _same(values, ys)]
+        label = localise(label, lang)
         shown = f"{label} ({word('same_as', lang)} {equal[0]})" if equal else label
         line = ax.plot(xs, ys, lw=2.2 - 0.5 * min(len(equal), 2), label=shown,
                        color=style.COLOURS[i % len(style.COLOURS)],
@@ -194,7 +196,8 @@ def targets_figure(title: str, targets: pd.DataFrame, realised: Sequence[int] = 
     for i, name in enumerate(variants):
         ax.bar([int(y) - 0.4 + width * (i + 0.5) for y in planned["year"]], planned[name],
                width=width, color=style.COLOURS[i % len(style.COLOURS)],
-               label=f"{name} ({word('planned', lang)})" if done else str(name))
+               label=f"{localise(str(name), lang)} ({word('planned', lang)})" if done
+               else localise(str(name), lang))
     ax.set_xticks(years, [str(y) for y in years], fontsize=style.FONT)
     ax.set_xlabel(word("year", lang))
     ax.set_ylabel(word("done_in_year", lang))
@@ -268,7 +271,8 @@ def tradeoff_figure(title: str, table: pd.DataFrame, column: str, lang: str = "e
             ax.plot([where[str(b)] for b in part["by"]],
                     pd.to_numeric(part[name], errors="coerce"), marker="o",
                     color=style.COLOURS[i], ls=style.LINESTYLES[i % len(style.LINESTYLES)],
-                    label=f"{milestone} {word('by', lang)}")
+                    label=column_name(str(milestone), lang) if lang == "nl"
+                    else f"{milestone} {word('by', lang)}")
         ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=style.FONT)
         ax.set_xlabel(word("reached_by", lang))
         key = "least_peak" if name == column else name
@@ -399,6 +403,10 @@ def tornado_figure(title: str, tornado: pd.DataFrame, lang: str = "en") -> Figur
     ax.barh(range(len(rows)), rows["swing_months"], color=colours)
     ax.set_yticks(range(len(rows)), labels, fontsize=style.FONT)
     ax.axvline(0, color="black", lw=0.8)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole months
+    style.thousands(ax, lang, "x")
     ax.set_xlabel(word("swing", lang))
     ax.set_title(title, fontsize=10)
     style.grid(ax, "x")

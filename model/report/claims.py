@@ -11,7 +11,7 @@ from capplan.inputs.load import Loaded
 from capplan.questions.claims import Checked
 from capplan.questions.claims_calibration import Calibration, Lever
 from capplan.questions.claims_write import number
-from capplan.report.documents import front, schema
+from capplan.report.documents import schema
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -183,13 +183,17 @@ def lever_words(lever: Lever) -> str:
 
 
 def claims_files(result: ClaimsResult) -> dict[str, str | bytes]:
-    """What `--out` writes: the tables as CSV and one workbook, and the JSON document."""
-    from capplan.report.files import results_workbook
+    """What `--out` writes: the tables as CSV and one workbook (a front sheet with the
+    headline and the sentences, formats, units; in the chosen language), and the JSON
+    document."""
+    from capplan.report.words import checked
+    from capplan.report.workbook import headline, results_workbook
 
+    lang = checked(None)
     doc = result.to_dict()
     tables = result.tables()
     files: dict[str, str | bytes] = {f"{name}.csv": frame.to_csv(index=False)
                                      for name, frame in tables.items()}
     files["claims.json"] = json.dumps(doc, indent=2) + "\n"
-    files["claims.xlsx"] = results_workbook(tables, front(doc))
+    files["claims.xlsx"] = results_workbook(tables, headline(result, lang), lang)
     return files

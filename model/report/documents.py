@@ -502,10 +502,10 @@ class ReplanResult:
 
     def charts(self, lang: str = "en") -> dict[str, bytes]:
         from capplan.report.charts import trajectory_series, variance_chart
-        from capplan.report.words import word
+        from capplan.report.words import localise, word
 
         r = self.replanned
-        out = {"variance.png": variance_chart(self.title, r.variance, lang)}
+        out = {"variance.png": variance_chart(localise(self.title, lang), r.variance, lang)}
         if r.solution.status == Status.OPTIMAL:
             baseline = (trajectory_series(word("baseline", lang), r.baseline.trajectory)
                         if r.baseline.trajectory else None)
@@ -590,8 +590,10 @@ class SweepResult:
         from capplan.report.words import word
 
         s, name = self.sweep, self.loaded.instance.programme.name
-        files = {"fan.png": fan_chart(
-            f"{name}: {word('cumulative_title', lang)}, {self.samples} samples", s.fan,
+        from capplan.report.words import localise
+
+        files = {"fan.png": fan_chart(localise(
+            f"{name}: {word('cumulative_title', lang)}, {self.samples} samples", lang), s.fan,
             self.loaded.instance, lang)}
         if len(s.tornado):
             files["tornado.png"] = tornado_chart(f"{name}: {word('swing', lang)}", s.tornado,

@@ -42,7 +42,7 @@ PLAN_WORDS: dict[str, dict[str, Any]] = {
     "nl": {"production": "productie per jaar", "scope": "opgave", "capacity": "capaciteit",
            "per year": "per jaar", "at once": "adressen tegelijk", "columns": (
                "jaar", "gereed", "cumulatief", "% opgave", "cap. eng.", "cap. uitv."),
-           "realised": "gerealiseerd", "both": "gerealiseerd + plan", "plan": "plan",
+           "realised": "realisatie", "both": "realisatie + plan", "plan": "plan",
            "milestones": "Mijlpalen", "beyond": "na de horizon", "deadline": "Streefjaar",
            "hard": " (hard)", "done": "gereed aan het eind", "met": "gehaald",
            "not met": "niet gehaald", "measures": "Maatregelen", "in": "in", "out": "uit",
@@ -60,7 +60,7 @@ def render(console: Console, loaded: Loaded, solution: Solution, plan: Plan,
     """The plan in the terminal: the regulator-shaped table, the quarterly (or monthly) and
     regional integer targets, milestones, scope, objectives; in `lang` (default: the
     chosen or the locale's language), numbers written as that language does."""
-    from capplan.report.words import checked, number, percent
+    from capplan.report.words import checked, localise, number, percent
 
     lang = checked(lang)
     w = PLAN_WORDS[lang]
@@ -68,10 +68,10 @@ def render(console: Console, loaded: Loaded, solution: Solution, plan: Plan,
     raw_title = clean(inst.programme.name + (f" [{loaded.scenario}]" if loaded.scenario else ""))
     title = escape(raw_title)
     if solution.status != Status.OPTIMAL:
-        console.print(f"[bold]{title}[/bold]: [red]{solution.status.value}[/red]")
+        console.print(f"[bold]{title}[/bold]: [red]{localise(solution.status.value, lang)}[/red]")
         for line in infeasibility.describe() if infeasibility else []:
-            console.print("  " + line, markup=False)
-        _solver_line(console, solution)
+            console.print("  " + localise(line, lang), markup=False)
+        _solver_line(console, solution, lang)
         return
     units = ", ".join(
         f"{w[stage]} {w['per year'] if spec.kind == 'throughput' else w['at once']}"
@@ -81,7 +81,7 @@ def render(console: Console, loaded: Loaded, solution: Solution, plan: Plan,
                   caption_justify="left")
     for name in w["columns"]:
         table.add_column(name, justify="right", no_wrap=True)
-    table.add_column("", justify="left")
+    table.add_column("", justify="left")  # wraps ("realised + plan") rather than being cut
     for r in trajectory_rows(plan):
         caps = ["" if r["realised"] or math.isnan(r[s]) else number(r[s], lang) for s in STAGES]
         table.add_row(str(r["year"]), number(r["completed"], lang),
@@ -95,7 +95,7 @@ def render(console: Console, loaded: Loaded, solution: Solution, plan: Plan,
         name = (w["per region"] if key == "region"
                 else w["per period"].format(w[inst.programme.granularity]))
         console.print(frame_table(f"{raw_title}: {name}", frame, lang=lang))
-    ms = ", ".join(f"{k} {v or w['beyond']}" for k, v in plan.milestones.items())
+    ms = ", ".join(f"{localise(k, lang)} {v or w['beyond']}" for k, v in plan.milestones.items())
     console.print(f"{w['milestones']}: {ms}", markup=False)
     if "p95" in plan.milestones:
         needed = items_needed(loaded.instance, "p95")
@@ -110,9 +110,9 @@ def render(console: Console, loaded: Loaded, solution: Solution, plan: Plan,
             f"{clean(m)} {w['in'] if v else w['out']}" for m, v in plan.scope.items()),
             markup=False)
     console.print(f"{w['objective']}: " + ", ".join(
-        f"{k} {number(v, lang, 1)}" if isinstance(v, float) else f"{k} {v}"
-        for k, v in plan.objective.items()), markup=False)
-    _solver_line(console, solution)
+        f"{localise(k, lang)} {number(v, lang, 1)}" if isinstance(v, float)
+        else f"{localise(k, lang)} {v}" for k, v in plan.objective.items()), markup=False)
+    _solver_line(console, solution, lang)
 
 
 def integer_tables(loaded: Loaded, plan: Plan) -> dict[str, pd.DataFrame]:
@@ -144,13 +144,15 @@ def integer_tables(loaded: Loaded, plan: Plan) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _solver_line(console: Console, solution: Solution) -> None:
+def _solver_line(console: Console, solution: Solution, lang: str = "en") -> None:
+    from capplan.report.words import localise
+
     how = f" ({solution.algorithm})" if solution.algorithm else ""
-    console.print(
+    console.print(localise(
         f"Solver: {solution.solver} ({solution.method}), {solution.solves} solves{how}, "
         f"{solution.solver_seconds:.3f} s in the solver, "
         f"{solution.build_seconds + solution.load_seconds:.3f} s building, "
-        f"{solution.seconds:.3f} s in all", style="dim")
+        f"{solution.seconds:.3f} s in all", lang), style="dim", markup=False)
 
 
 def variance_view(table: pd.DataFrame) -> pd.DataFrame:
@@ -185,20 +187,23 @@ def frame_table(title: str, frame: pd.DataFrame, index: bool = False, keys: int 
     `keys` columns are key columns (see `FittedTable`)."""
     from pandas.api.types import is_numeric_dtype
 
-    from capplan.report.words import checked, column
+    from capplan.report.words import checked, label, localise
 
     lang = checked(lang)
     data = frame.reset_index() if index else frame
-    headers = [clean(column(str(name), lang)) for name in data.columns]
+    headers = [clean(label(str(name), lang)) for name in data.columns]
+    title = localise(title, lang)
     if keys == 1:  # the leading columns that say what a row is
         keys = max(1, next((k for k, name in enumerate(data.columns)
                             if str(name) not in KEY_COLUMNS), len(data.columns)))
         keys = min(keys, 2)
     right = [bool(is_numeric_dtype(data[name])) for name in data.columns]
-    rows = [[clean(str(v) if str(name) == "year" else _cell(v, lang))
+    rows = [[clean(str(v) if str(name) == "year" else label(v, lang)
+                   if str(name) == "" and isinstance(v, str) else _cell(v, lang))
              for name, v in zip(data.columns, row, strict=True)]
             for row in data.itertuples(index=False)]
-    return FittedTable(clean(title), headers, rows, right, keys)
+    return FittedTable(clean(title), headers, rows, right, keys,
+                       continued=localise("(continued)", lang))
 
 
 KEY_COLUMNS = {"", "year", "period", "through", "segment", "region", "variant", "id", "stage",
@@ -226,8 +231,9 @@ class FittedTable:
     """
 
     def __init__(self, title: str, headers: list[str], rows: list[list[str]],
-                 right: list[bool], keys: int = 1) -> None:
+                 right: list[bool], keys: int = 1, continued: str = "(continued)") -> None:
         self.title = title
+        self.continued = continued
         self.headers = headers
         self.rows = rows
         self.right = right
@@ -278,7 +284,7 @@ class FittedTable:
     def tables(self, width: int) -> list[Table]:
         out = []
         for n, group in enumerate(self.groups(width)):
-            title = self.title if n == 0 else f"{self.title} (continued)"
+            title = self.title if n == 0 else f"{self.title} {self.continued}"
             table = Table(title=escape(title) if title else None, title_justify="left")
             for k, size in zip(group, self.widths(group, width), strict=True):
                 table.add_column(escape(self.headers[k]), width=size, overflow="fold",
@@ -300,8 +306,10 @@ def transposed(frame: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def _cell(value: Any, lang: str = "en") -> str:
-    from capplan.report.words import number
+    from capplan.report.words import localise, number
 
+    if isinstance(value, str):  # a label or sentence: in Dutch through the phrase book
+        return localise(value, lang)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, bool | np.bool_):
@@ -313,33 +321,39 @@ def _cell(value: Any, lang: str = "en") -> str:
     return str(value)
 
 
-def summary(console: Console, loaded: Loaded, columns: int, rows: int) -> None:
-    """`capplan validate`: a short description of a valid instance."""
+def summary(console: Console, loaded: Loaded, columns: int, rows: int,
+            lang: str | None = None) -> None:
+    """`capplan validate`: a short description of a valid instance (in `lang`)."""
+    from capplan.report.words import checked, localise
+
+    lang = checked(lang)
     inst: Instance = loaded.instance
     p = inst.programme
-    console.print("[green]valid[/green]: " + escape(
+    console.print(f"[green]{localise('valid', lang)}[/green]: " + escape(
         str(loaded.path) + (f" [{loaded.scenario}]" if loaded.scenario else "")))
-    console.print(f"  {p.name}: {p.start}-{p.horizon_end} by {p.granularity}"
-                  + (f", deadline {p.deadline}{' (hard)' if p.hard_deadline else ''}"
-                     if p.deadline else ""))
-    console.print(f"  scope {inst.scope:,}: {inst.history.total:,} done before {p.start}, "
-                  f"{inst.remaining:,} remaining in {len(inst.segment)} segments")
+    lines = [f"{p.name}: {p.start}-{p.horizon_end} by {p.granularity}"
+             + (f", deadline {p.deadline}{' (hard)' if p.hard_deadline else ''}"
+                if p.deadline else ""),
+             f"scope {inst.scope:,}: {inst.history.total:,} done before {p.start}, "
+             f"{inst.remaining:,} remaining in {len(inst.segment)} segments"]
     regions: dict[str, int] = {}
     for seg in inst.segment:
         regions[seg.region] = regions.get(seg.region, 0) + seg.count
-    console.print("  regions: " + ", ".join(f"{r} {c:,}" for r, c in regions.items()))
+    lines.append("regions: " + ", ".join(f"{r} {c:,}" for r, c in regions.items()))
     if inst.measure:
-        console.print("  measures: " + ", ".join(f"{m.id} ({m.mode})" for m in inst.measure))
+        lines.append("measures: " + ", ".join(f"{m.id} ({m.mode})" for m in inst.measure))
     for stage in STAGES:
         spec = getattr(inst.capacity, stage)
         if spec is not None:
-            console.print(f"  {stage} capacity ({spec.kind}): {spec.initial:,.0f} -> max "
-                          f"{spec.max:,.0f}, ramp up {_limit(spec.ramp_up)}, "
-                          f"down {_limit(spec.ramp_down)} per year")
-    console.print("  objective: " + ", ".join(inst.objective.terms))
+            lines.append(f"{stage} capacity ({spec.kind}): {spec.initial:,.0f} -> max "
+                         f"{spec.max:,.0f}, ramp up {_limit(spec.ramp_up)}, "
+                         f"down {_limit(spec.ramp_down)} per year")
+    lines.append("objective: " + ", ".join(inst.objective.terms))
     if inst.scenarios:
-        console.print("  scenarios: " + ", ".join(inst.scenarios))
-    console.print(f"  model: {columns:,} columns, {rows:,} rows")
+        lines.append("scenarios: " + ", ".join(inst.scenarios))
+    lines.append(f"model: {columns:,} columns, {rows:,} rows")
+    for line in lines:
+        console.print("  " + localise(line, lang), markup=False)
 
 
 def _limit(value: float | None) -> str:

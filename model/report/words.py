@@ -6,15 +6,27 @@
 count as people of that language read it (15.644 in Dutch, 15,644 in English), `percent` a
 share with one decimal (95,8% / 95.8%). The annex's sentences live in template files
 (`capplan/report/templates/annex.<lang>.*`) that a communications team can edit.
+
+The sentences the commands print (verdicts, explanations, a re-plan's moves, notes) and the
+labels in their tables are written in English where they are made; `localise(text, "nl")`
+turns them into Dutch with the phrase book `capplan/report/templates/phrases.nl.toml`: each
+`[[phrase]]` gives an English form with `{placeholders}` and its Dutch form. A text that
+matches a phrase whole is rewritten, and each placeholder's text is translated again (so a
+sentence can be built from smaller phrases); a placeholder spans no "; " unless written
+`{name*}` (a list, or a tail that may be empty). `[terms]` gives single words and labels.
+Text no phrase matches (a segment's or region's name, a period) is kept as it is.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 LANGS = ("nl", "en")
@@ -88,6 +100,38 @@ COLUMNS_NL = {
     "year total": "jaartotaal", "through": "tot en met",
     "eng. planned": "eng. gepland", "eng. realised": "eng. gerealiseerd",
     "exec. planned": "uitv. gepland", "exec. realised": "uitv. gerealiseerd", "exec. %": "uitv. %",
+    "eng. %": "eng. %", "p50": "p50", "p95": "p95",
+    "tail_quarters": "staart (kwartalen)", "peak_production": "piekproductie",
+    "peak_engineering": "piek engineering", "peak_execution": "piek uitvoering",
+    "finish_delta_months": "verschil gereed (mnd)",
+    "p95_delta_months": "verschil p95 (mnd)",
+    "finish_vs_scenario_months": "gereed vs. scenario (mnd)",
+    "p95_vs_scenario_months": "p95 vs. scenario (mnd)",
+    "last_5": "laatste 5%", "last_1": "laatste 1%", "last_5_share": "aandeel laatste 5%",
+    "last_1_share": "aandeel laatste 1%", "segment_or_region": "segment of regio",
+    "limit": "grens", "finish_gain_months": "winst gereed (mnd)",
+    "p95_gain_months": "winst p95 (mnd)", "waiting_saved": "minder wachten",
+    "periods_later": "perioden later", "least_peak_execution": "kleinste piek uitvoering",
+    "least_peak_engineering": "kleinste piek engineering",
+    "least_capacity_years": "kleinste capaciteitsjaren",
+    "least_capacity_cost": "kleinste capaciteitskosten",
+    "difference_pct": "verschil", "risk": "risico", "likelihood": "kans",
+    "P50 finish off": "P50 gereed zonder", "P50 finish on": "P50 gereed met",
+    "swing_months": "uitslag (mnd)", "description": "omschrijving", "sample": "trekking",
+    "plan": "plan", "claim": "claim", "claims": "claims", "holds": "klopt", "require": "eis",
+    "path": "pad", "from": "van", "to": "naar", "the model": "het model",
+    "with": "met", "without": "zonder", "scenario": "scenario",
+    "id": "id", "command": "opdracht", "recorded_at": "vastgelegd", "recorded": "vastgelegd",
+    "instance": "instantie",
+    "input_sha256": "sha256 invoer", "solver": "solver", "seconds": "seconden",
+    "name": "naam", "value": "waarde", "count": "aantal", "items": "adressen",
+    "eng_start": "eng. begonnen", "eng_done": "eng. gereed", "exec_start": "uitv. begonnen",
+    "exec_done": "uitv. gereed", "backlog": "werkvoorraad", "ready": "gereed voor uitvoering",
+    "in_engineering": "in engineering", "in_execution": "in uitvoering",
+    "capacity": "capaciteit", "quarter": "kwartaal", "month": "maand",
+    "10% by": "10% in", "50% by": "50% in", "90% by": "90% in",
+    "all by": "100% in", "assumption": "aanname", "range": "bereik", "kind": "soort",
+    "same": "gelijk", "item": "onderdeel",
 }
 """Dutch names of the columns that most tables share; others keep their names."""
 
@@ -95,6 +139,20 @@ COLUMNS_NL = {
 def column(name: str, lang: str) -> str:
     """A table column's name in `lang`."""
     return COLUMNS_NL.get(name, name) if lang == "nl" else name
+
+
+def label(name: str, lang: str) -> str:
+    """A column's or row's name in `lang`: its Dutch column name, else the phrase book's
+    (`localise`), never both (a Dutch name is not looked up again)."""
+    if lang != "nl":
+        return name
+    return COLUMNS_NL[name] if name in COLUMNS_NL else localise(name, lang)
+
+
+SHEETS_NL = {"tradeoff": "afweging", "marginal": "marginaal", "tornado": "tornado",
+             "fan": "waaier", "samples": "trekkingen", "robust_targets": "robuuste doelen",
+             "checked": "getoetst", "residents": "bewoners", "letters": "brieven"}
+"""Dutch names of workbook sheets that the phrase book does not give."""
 
 
 def default_lang() -> str:
@@ -163,9 +221,73 @@ _NUMBER = re.compile(r"(?<![\w.,])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w])"
 
 
 def localise(text: str, lang: str) -> str:
-    """English-formatted numbers inside a text (15,644 and 95.8) written the Dutch way
-    (15.644 and 95,8) when `lang` is nl; period labels such as 2028Q3 are left alone."""
+    """A text capplan wrote in English, in `lang`: for nl its words through the phrase book
+    (`translated`) and its English-formatted numbers (15,644 and 95.8) written the Dutch way
+    (15.644 and 95,8); period labels such as 2028Q3 are left alone. English text is returned
+    unchanged."""
     if lang != "nl":
         return text
+    return dutch_numbers(translated(text))
+
+
+def dutch_numbers(text: str) -> str:
+    """English-formatted numbers inside a text (15,644, 95.8, -3.2%) written the Dutch way
+    (15.644, 95,8, -3,2%)."""
     return _NUMBER.sub(lambda m: m.group(0).replace(",", "\0").replace(".", ",")
                        .replace("\0", "."), text)
+
+
+PHRASES = Path(__file__).parent / "templates" / "phrases.nl.toml"
+"""The phrase book: English forms of capplan's sentences and labels and their Dutch."""
+_PLACEHOLDER = re.compile(r"\{(\w+)(\*?)\}")
+
+
+@functools.cache
+def phrase_book(path: Path | None = None) -> tuple[list[tuple[re.Pattern[str], str]],
+                                                    dict[str, str]]:
+    """The phrases (a pattern matching the English form whole, and the Dutch form) in the
+    file's order, and the terms (English -> Dutch), from `path` (default: PHRASES)."""
+    data = tomllib.loads((path or PHRASES).read_text(encoding="utf-8"))
+    phrases = []
+    for entry in data.get("phrase", []):
+        english, dutch = str(entry["en"]), str(entry["nl"])
+        parts = _PLACEHOLDER.split(english)  # text, name, star, text, name, star, ...
+        pattern = "".join(
+            re.escape(part) if k % 3 == 0
+            else (f"(?P<{part}>.*?)" if parts[k + 1] else f"(?P<{part}>(?:(?!; ).)+?)")
+            if k % 3 == 1 else "" for k, part in enumerate(parts))
+        phrases.append((re.compile(pattern, re.DOTALL), dutch))
+    terms = {str(k): str(v) for k, v in data.get("terms", {}).items()}
+    return phrases, terms
+
+
+@functools.lru_cache(maxsize=8192)
+def translated(text: str, depth: int = 0) -> str:
+    """`text` in Dutch through the phrase book (numbers still written the English way): a
+    term, else the first phrase matching it whole with its placeholders translated in turn,
+    else the text unchanged."""
+    phrases, terms = phrase_book()
+    if not text or depth > 12:
+        return text
+    found = terms.get(text)
+    if found is not None:
+        return found
+    stripped = text.strip()
+    if stripped != text:
+        at = text.index(stripped[:1]) if stripped else 0
+        return text[:at] + translated(stripped, depth) + text[at + len(stripped):]
+    for pattern, dutch in phrases:
+        match = pattern.fullmatch(text)
+        if match is not None:
+            parts = {k: translated(v, depth + 1) for k, v in match.groupdict().items()}
+            return _filled(dutch, parts)
+    return text
+
+
+def _filled(form: str, parts: dict[str, str]) -> str:
+    """A phrase's Dutch form with its placeholders replaced by their (translated) text."""
+
+    def part(found: re.Match[str]) -> str:
+        return parts.get(found.group(1), found.group(0))
+
+    return _PLACEHOLDER.sub(part, form)

@@ -60,14 +60,19 @@ def unit_of(column: str) -> str | None:
 
 def format_of(column: str, values: pd.Series) -> str:
     """The Excel number format of a column (a key of FORMATS)."""
-    from pandas.api.types import is_bool_dtype, is_integer_dtype, is_numeric_dtype
+    from pandas.api.types import (
+        is_bool_dtype,
+        is_float_dtype,
+        is_integer_dtype,
+        is_numeric_dtype,
+    )
 
     if column == "year":
         return "year"
     if is_integer_dtype(values) and not is_bool_dtype(values) and not TEXT.match(column):
         return "signed" if SIGNED.search(column) else "whole"
-    if TEXT.match(column) or is_bool_dtype(values):
-        return "text"
+    if (TEXT.match(column) and not is_float_dtype(values)) or is_bool_dtype(values):
+        return "text"  # a float column named like P50 holds figures (the fan), not labels
     numeric = is_numeric_dtype(values) or all(
         v is None or isinstance(v, int | float) for v in values.dropna().head(50))
     if not numeric:
@@ -86,17 +91,28 @@ UNITS_NL = {"items": "adressen", "months": "maanden", "quarters": "kwartalen",
 
 def header(column: str, lang: str = "en") -> str:
     """The column's name with its unit: `completed (items)` (Dutch: `gereed (adressen)`)."""
-    from capplan.report.words import column as named
+    from capplan.report.words import label as named
 
     unit = unit_of(column)
     name = named(column, lang)
     if lang == "nl" and unit:
         unit = UNITS_NL.get(unit, unit)
-    return f"{name} ({unit})" if unit and unit not in column else name
+    return f"{name} ({unit})" if unit and unit not in column and "(" not in name else name
 
 
 def headline(result: Any, lang: str = "en") -> list[tuple[str, Any]]:
-    """The front sheet's rows: (label, value) for what was asked and what came out."""
+    """The front sheet's rows: (label, value) for what was asked and what came out, in
+    `lang` (labels and sentences made in English, then localised)."""
+    rows = _headline(result)
+    if lang != "nl":
+        return rows
+    return [(localise(label, lang), localise(value, lang) if isinstance(value, str) else value)
+            for label, value in rows]
+
+
+def _headline(result: Any) -> list[tuple[str, Any]]:
+    """The front sheet's rows in English."""
+    lang = "en"
     doc = result.to_dict()
     loaded = result.loaded
     rows: list[tuple[str, Any]] = [
@@ -131,8 +147,9 @@ def headline(result: Any, lang: str = "en") -> list[tuple[str, Any]]:
     if kind == "whatif":
         rows.append(("capacity added", "; ".join(result.described or result.additions)
                      or "(marginal only)"))
-        for key, value in (result.gains or {}).items():
-            rows.append((key.replace("_", " "), value))
+        for key, value in (result.gains or {}).items():  # item-years to one decimal
+            rows.append((key.replace("_", " "), round(value, 1)
+                         if isinstance(value, float) else value))
     if kind == "replan":
         r = result.replanned
         rows += [("actuals", r.actuals.source), ("actuals sha256", r.actuals.sha256),
@@ -149,8 +166,10 @@ def headline(result: Any, lang: str = "en") -> list[tuple[str, Any]]:
         lines = result.verdict()
     elif kind == "replan":
         lines = list(result.replanned.moves)
+    elif kind == "claims":
+        lines = result.sentences()
     for k, line in enumerate(lines, start=1):
-        rows.append((f"{word('verdict', lang)} {k}", localise(line, lang)))
+        rows.append((f"{word('verdict', lang)} {k}", line))
     rows += [("capplan", __version__),
              ("written", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"))]
     return rows
@@ -180,10 +199,23 @@ def results_workbook(tables: dict[str, pd.DataFrame], front: list[tuple[str, Any
             row[1].number_format = "@"
     about.freeze_panes = "A2"
     for name, frame in tables.items():
-        _sheet(book.create_sheet(name[:31]), frame, lang)
+        _sheet(book.create_sheet(sheet_name(name, lang)), frame, lang)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def sheet_name(table: str, lang: str = "en") -> str:
+    """A table's sheet name: its name (`trajectory`), in Dutch its Dutch name (`verloop`),
+    at most 31 characters as Excel allows."""
+    from capplan.report.words import SHEETS_NL
+
+    if lang != "nl":
+        return table[:31]
+    if table in SHEETS_NL:
+        return SHEETS_NL[table]
+    dutch = localise(table.replace("_", " "), lang)
+    return (dutch if dutch != table.replace("_", " ") else table)[:31]
 
 
 def _cell(value: Any) -> Any:
@@ -200,7 +232,7 @@ def _text(value: Any, lang: str = "en") -> str:
         return ("ja" if value else "nee") if lang == "nl" else ("yes" if value else "no")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return localise(str(value), lang) if isinstance(value, str) else str(value)
 
 
 def _sheet(ws: Worksheet, frame: pd.DataFrame, lang: str) -> None:

@@ -45,10 +45,10 @@ def test_plan_in_dutch(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     assert code == 0
     assert "productie per jaar (opgave 2.500)" in out
     assert "Streefjaar 2026: 2.000 gereed aan het eind (80,0%), niet gehaald" in out
-    assert "Mijlpalen: p50 2026, p95 2027, finish 2027" in out
+    assert "Mijlpalen: p50 2026, p95 2027, gereed 2027" in out
     book = load_workbook(tmp_path / "o" / "plan.xlsx")
     assert book.sheetnames[0] == "overzicht"
-    assert [c.value for c in book["trajectory"][1]][:3] == [
+    assert [c.value for c in book["verloop"][1]][:3] == [
         "jaar", "gereed (adressen)", "cumulatief (adressen)"]
     code, out, _ = run(capsys, monkeypatch, "plan", TOY, "--lang", "en", "--no-ledger")
     assert "Deadline 2026: 2,000 done by its end (80.0%), not met" in out

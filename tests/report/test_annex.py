@@ -91,6 +91,19 @@ def test_html_annex_valid_and_self_contained(annex: Any, lang: str) -> None:
     assert "15.644" in text if lang == "nl" else "15,644" in text
 
 
+def test_dutch_annex_says_everything_in_dutch(annex: Any) -> None:
+    """The deadline-2028 scenario (a hard deadline for all 9,786 remaining addresses, docs/
+    sources.md) has no plan: its reason in Dutch; the tail's sentences (segments, the limits
+    that bind, the best change) as the English annex has them, in Dutch."""
+    nl = _words(docx.Document(io.BytesIO(annex.document("nl", "docx"))))
+    en = _words(docx.Document(io.BytesIO(annex.document("en", "docx"))))
+    assert "Niet te halen: alle 9.786 resterende adressen gereed aan het eind van 2028" in nl
+    assert "Cannot meet: all 9,786 remaining items done by the end of 2028" in en
+    assert "Cannot meet" not in nl and "bound by" not in nl
+    assert "van de laatste 5%" in nl and "begrensd door" in nl
+    assert "of the last 5%" in en and "bound by" in en
+
+
 def test_measure_price_in_every_scenario(annex: Any) -> None:
     """README: measure 29 costs nothing under `mjvp` and 3 months of p95 under `pessimistic`
     (2028Q4 -> 2029Q1); the finish does not move."""

@@ -75,7 +75,7 @@ def test_dutch_workbook() -> None:
     assert book.sheetnames[0] == "overzicht"
     front = _front(book, "overzicht")
     assert front["streefjaar 2026"] == "2.000 (80,0%), niet gehaald"
-    assert book["trajectory"].cell(2, 5).value == "ja"
+    assert book["verloop"].cell(2, 5).value == "ja"
 
 
 def test_template_validation_enforced_and_keys_listed() -> None:
