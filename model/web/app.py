@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -37,6 +38,7 @@ from starlette.background import BackgroundTask
 
 from capplan import api
 from capplan.errors import InputError
+from capplan.report.words import localise
 from capplan.web import svg
 from capplan.web.forms import FormField, overrides, plan_fields
 from capplan.web.jobs import JOB_ID, SHOWN, Jobs, JobSpec, read_json
@@ -323,6 +325,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return templates.TemplateResponse(
             request, template,
             {"t": words(lang), "n": number(lang), "n1": number(lang, 1), "lang": lang,
+             "say": functools.partial(localise, lang=lang),
              "path": request.url.path, **context},
             status_code=status, headers=headers)
 

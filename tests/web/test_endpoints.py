@@ -4,6 +4,7 @@ page refuses what it must refuse."""
 
 from __future__ import annotations
 
+import html
 import json
 import socket
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 import capplan
 from builders import INSTANCES
 from capplan.errors import InputError
+from capplan.report.words import localise
 from capplan.web import jobs
 from capplan.web.app import MAX_UPLOAD, Notices, Settings, create_app
 from capplan.web.jobs import warm
@@ -211,6 +213,24 @@ def test_whatif_months_gained_are_the_apis(client: TestClient) -> None:
     assert doc["gains"] == expected["gains"]
     page = client.get(f"/runs/{state['run']}").text
     assert capplan.whatif("toy", add=["execution=+250@2026"]).sentences()[0] in page
+
+
+def test_a_dutch_page_gives_the_results_sentences_in_dutch(client: TestClient) -> None:
+    """The what-if's sentences, stored in English with the run, shown on a Dutch page as the
+    command line's `--lang nl` says them (`report.words.localise`), the status likewise."""
+    state = ask(client, "whatif", {"instance": "toy", "stage": "execution", "amount": "250",
+                                   "year": "2026"})
+    assert state["status"] == "done", state
+    english = capplan.whatif("toy", add=["execution=+250@2026"]).sentences()
+    client.cookies.set("lang", "nl")
+    try:
+        page = client.get(f"/runs/{state['run']}").text
+    finally:
+        client.cookies.delete("lang")
+    dutch = [localise(line, "nl") for line in english]
+    assert all(d != e for d, e in zip(dutch, english, strict=True))  # the phrase book knows them
+    assert all(html.escape(d, quote=False) in page for d in dutch), (dutch, page)
+    assert not any(html.escape(e, quote=False) in page for e in english)
 
 
 def test_evaluate_pasted_targets(client: TestClient) -> None:
