@@ -37,8 +37,8 @@ PLAN_WORDS: dict[str, dict[str, Any]] = {
            "per period": "targets per {}", "per region": "targets per region",
            "quarter": "quarter", "month": "month", "engineering": "engineering",
            "execution": "execution",
-           "p95 note": "  p95: the first period with {} whole items done (95% of the scope, "
-                       "rounded up); the yearly table rounds the cumulative"},
+           "p95 note": "  p95: the first period with {} whole items done (95% of the scope,\n"
+                       "  rounded up); the yearly table rounds the cumulative"},
     "nl": {"production": "productie per jaar", "scope": "opgave", "capacity": "capaciteit",
            "per year": "per jaar", "at once": "adressen tegelijk", "columns": (
                "jaar", "gereed", "cumulatief", "% opgave", "cap. eng.", "cap. uitv."),
@@ -49,8 +49,8 @@ PLAN_WORDS: dict[str, dict[str, Any]] = {
            "objective": "Doelfunctie", "per period": "doelen per {}",
            "per region": "doelen per regio", "quarter": "kwartaal", "month": "maand",
            "engineering": "engineering", "execution": "uitvoering",
-           "p95 note": "  p95: de eerste periode met {} hele adressen gereed (95% van de opgave, "
-                       "naar boven afgerond); de jaartabel rondt het cumulatief af"},
+           "p95 note": "  p95: de eerste periode met {} hele adressen gereed (95% van de\n"
+                       "  opgave, naar boven afgerond); de jaartabel rondt het cumulatief af"},
 }
 """The words of the plan's terminal view in each language."""
 
