@@ -46,14 +46,16 @@ from capplan.core.lp import INF, LinearProgram
 from capplan.errors import InputError
 from capplan.inputs.load import Loaded, vary
 from capplan.inputs.overrides import LIST_BLOCKS, set_path
-from capplan.questions.claims import HALF, Claim, claim_rows, planned_years
+from capplan.questions.claims import HALF, Claim, claim_rows, planned_years, whole
 
 TOLERANCE = 1e-7
 """Relative tolerance of the affinity check and of the LPs' feasibility (items)."""
 
 PEAK_YEARS = 3
 """How many of a peak claim's preferred years the calibration compares (the years the
-instance as it is can produce most in)."""
+instance as it is can produce most in, in whole items, earliest first among equals); the
+other years are tried, in that order, only when none of these can hold the claim, so that a
+peak claim is said not to hold only when no year can."""
 
 SOFT_WEIGHT = 1000.0
 """Weight of a step beyond a range against a step within it, in the soft-range LP."""
@@ -580,14 +582,17 @@ class Calibrator:
               exact: bool = False) -> Answer:
         """The calibration LP of a subset of claims, searched levers at `fixed`. A peak
         claim is met in one of the PEAK_YEARS years the instance as it is can produce most
-        in: the first that can hold it, or (`exact`) the one that needs the least change."""
+        in: the first that can hold it, or (`exact`) the one that needs the least change;
+        when none can, the first of the other years that can."""
         copies = self.copies(fixed, slopes=mode != "shortfall", exact=exact)
         for i in (j for j in subset if self.claims[j].requirement.kind == "peak"):
             if self.hold_years and i in self.peak_year and not exact:
                 continue
-            years = self.preferred_years(i)[:PEAK_YEARS]
+            years = self.preferred_years(i)
             best: tuple[float, int] | None = None
-            for year in years:
+            for n, year in enumerate(years):
+                if n >= PEAK_YEARS and best is not None:
+                    break  # beyond the preferred years only when none of them can hold it
                 self.peak_year[i] = year
                 answer = solve_lp(copies, self.linear, self.active(subset), self.solver, mode)
                 if answer.feasible and (best is None or answer.change < best[0] - 1e-12):
@@ -608,7 +613,10 @@ class Calibrator:
             probe = Probe(build(variant.instance), self.solver)
             most = {year: probe.most(production_terms(probe.built, year))
                     for year in planned_years(probe.built)}
-            self._preferred[claim] = sorted(most, key=lambda y: (-(most[y] or -INF), y))
+            # in whole items, as the check reports them: years that tie up to the solver's
+            # tolerance are ranked earliest first, as the check names the year of a peak
+            self._preferred[claim] = sorted(
+                most, key=lambda y: (-whole(v) if (v := most[y]) is not None else INF, y))
         return self._preferred[claim]
 
     def feasible(self, subset: Sequence[int], fixed: dict[str, float]) -> bool:

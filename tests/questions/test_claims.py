@@ -112,6 +112,26 @@ def test_two_claims_that_conflict_are_reported_as_the_conflict(tmp_path: Path) -
     assert doc["changes"] == []
 
 
+def test_a_peak_claim_is_tried_in_every_year_before_it_is_said_not_to_hold(
+        tmp_path: Path) -> None:
+    """Some year >= 1,000 and done by the end of 2028 at most 1,400. On its own the peak is
+    reached in 2026, 2027, 2028, 2029 and 2030 alike (capacity 500 + 250 + 250 = 1,000 from
+    2026 on, 1,500 designed by then plus 500 ready): the preferred years are 2026-2028, the
+    earliest of the equals. With 1,400 done by 2028 (history 500, so at most 900 planned in
+    2025-2028) none of those years can make 1,000; 2029 can (1,000 in 2029, the other 1,000
+    in 2030): the claims hold together as the instance is, no conflict, nothing changes."""
+    result = claims(toy(tmp_path, READY), claims_file(
+        tmp_path, ("peak", "peak production >= 1000"), ("late", "cumulative 2028 <= 1400")))
+    doc = result.to_dict()
+    assert [(c["holds"], c["model_value"]) for c in doc["claims"]] == [(True, 1000),
+                                                                      (True, 500)]
+    assert result.checked[0].year == 2026
+    calibration = doc["calibration"]
+    assert (calibration["status"], calibration["changes"], calibration["conflict"]) == (
+        "found", [], [])
+    assert calibration["verified"] is True
+
+
 def test_a_range_that_stops_a_claim_is_named_with_the_value_it_needs(tmp_path: Path) -> None:
     """2025 >= 750 needs 750 ready designs; with the range [0, 600] it cannot: the claim is
     the conflict by itself and the range of ready-at-start stops it, needing 750."""
