@@ -45,7 +45,7 @@ from capplan.core.build import build
 from capplan.core.lp import INF, LinearProgram
 from capplan.errors import InputError
 from capplan.inputs.load import Loaded, vary
-from capplan.inputs.overrides import LIST_BLOCKS, set_path
+from capplan.inputs.overrides import LIST_BLOCKS, apply_override, set_path
 from capplan.questions.claims import HALF, Claim, claim_rows, planned_years, whole
 
 TOLERANCE = 1e-7
@@ -136,6 +136,25 @@ def expand(data: dict[str, Any], pattern: str) -> list[tuple[str, Any]]:
                               if fnmatch.fnmatchcase(str(k), part)]
         found = following
     return [(".".join(p), v) for p, v in found if not isinstance(v, dict | list)]
+
+
+def folded(loaded: Loaded, paths: set[str]) -> Loaded:
+    """The loaded instance with its `--set` overrides of assumptions' paths folded into the
+    mapping its variants derive from: such an override gives the lever its value at the
+    instance, and the lever still moves (applied after the levers' values, as the other
+    overrides are, it would pin the lever). A claim's scenario still sets what it sets."""
+    data = loaded.instance.model_dump()
+    into: list[str] = []
+    kept: list[str] = []
+    for setting in loaded.overrides:
+        pattern = setting.partition("=")[0].strip()
+        (into if {p for p, _ in expand(data, pattern)} & paths else kept).append(setting)
+    if not into:
+        return loaded
+    original = copy.deepcopy(loaded.original)
+    for setting in into:
+        original = apply_override(original, setting, str(loaded.path))
+    return dataclasses.replace(loaded, original=original, overrides=kept)
 
 
 def with_values(loaded: Loaded, chosen: dict[str, float], whole: dict[str, bool]) -> Loaded:
@@ -527,8 +546,9 @@ class Calibrator:
     """Calibrates the levers of one instance for a set of claims."""
 
     def __init__(self, loaded: Loaded, claims: list[Claim], solver: str = "highs") -> None:
-        self.loaded, self.claims, self.solver = loaded, claims, solver
         self.all = levers(loaded)
+        loaded = folded(loaded, {lv.path for lv in self.all})
+        self.loaded, self.claims, self.solver = loaded, claims, solver
         self.whole = {lv.path: lv.whole for lv in self.all}
         self.variants: dict[Variant, list[tuple[int, Claim]]] = {}
         for i, c in enumerate(claims):

@@ -87,6 +87,19 @@ def test_a_production_claim_needs_exactly_250_more_ready_designs(tmp_path: Path)
         result.sentences())
 
 
+def test_an_override_of_an_assumption_is_where_it_starts_not_where_it_stays(
+        tmp_path: Path) -> None:
+    """--set segment.houses.in_progress.ready=400: 2025 can make at most 400; >= 750 needs
+    750 ready (as without the override), 350 more than the 400 it starts from."""
+    result = claims(toy(tmp_path, READY), claims_file(tmp_path,
+                                                      ("y2025", "production 2025 >= 750")),
+                    overrides=["segment.houses.in_progress.ready=400"])
+    doc = result.to_dict()
+    assert doc["claims"][0]["model_value"] == 400
+    assert doc["calibration"]["status"] == "found"
+    assert [(c["from"], c["to"]) for c in doc["calibration"]["changes"]] == [(400, 750)]
+
+
 def test_a_claim_that_already_holds_changes_nothing(tmp_path: Path) -> None:
     """2025 >= 500 holds with the 500 ready designs: no change."""
     result = claims(toy(tmp_path, READY), claims_file(tmp_path,
