@@ -365,23 +365,43 @@ class Probe:
 
     def earliest(self, term: str) -> int | None:
         """The first period by whose end `term` can be reached; None when not within the
-        horizon (bisection: least undone_total[T] against what the milestone leaves)."""
+        horizon. A bisection over T of "the least undone_total[T] is at most what the
+        milestone leaves" (it holds from some T on: undone work never grows), bracketed by
+        the plans it solves: a plan that has reached the milestone by period R shows R
+        reachable, so each plan found lowers the upper end to its first such R. The first
+        plan is the one with the least total undone work (done as early as it can), and the
+        period just before its R is tried first: most often the answer is R itself."""
         built = self.built
         allowed = remaining_allowed(built.instance, term)
         tol = slack(float(built.instance.remaining))  # as the plan's milestones
-        u = built.v.undone_total
+        u = np.asarray(built.v.undone_total)
 
-        def reachable(t: int) -> bool:
+        def reached() -> int | None:
+            """The first period the last plan solved has reached the milestone by."""
+            x = self.backend.last_x
+            if x is None:
+                return None
+            hits = np.flatnonzero(x[u] <= allowed + tol)
+            return int(hits[0]) if len(hits) else None
+
+        def reachable(t: int) -> tuple[bool, int | None]:
             least = self.optimum(np.array([u[t]]), np.array([1.0]), 1)
-            return least is not None and least <= allowed + tol
+            ok = least is not None and least <= allowed + tol
+            return ok, reached() if ok else None
 
-        low, high = 0, built.calendar.n - 1
-        if not reachable(high):
-            return None
+        first = self.optimum(u, np.ones(len(u)), 1)
+        high = reached() if first is not None else None
+        if high is None:
+            ok, high = reachable(built.calendar.n - 1)
+            if not ok or high is None:
+                return None
+        low, guess = 0, high - 1
         while low < high:
-            mid = (low + high) // 2
-            if reachable(mid):
-                high = mid
+            mid = guess if guess >= low else (low + high) // 2
+            guess = -1
+            ok, at = reachable(mid)
+            if ok:
+                high = min(mid, at if at is not None else mid)
             else:
                 low = mid + 1
         return high

@@ -42,6 +42,7 @@ import numpy as np
 
 from capplan.core.backends import Status, open_backend
 from capplan.core.build import build
+from capplan.core.context import Built
 from capplan.core.lp import INF, LinearProgram
 from capplan.errors import InputError
 from capplan.inputs.load import Loaded, vary
@@ -194,13 +195,44 @@ class Snapshot:
                 "ru": self.row_upper}
 
 
-def snapshot(loaded: Loaded, variant: Variant, claims: Sequence[tuple[int, Claim]],
-             values: dict[str, float], whole: dict[str, bool]) -> Snapshot:
-    """Build a variant at lever values: the model's arrays and one row per claim (a peak
-    claim: one per planned year)."""
-    scenario, sets, _ = variant
+def model_at(loaded: Loaded, scenario: str | None, sets: tuple[str, ...],
+             values: dict[str, float], whole: dict[str, bool]) -> Built:
+    """The model of a scenario and overrides with lever values set."""
     base = with_values(loaded, values, whole)
-    built = build(vary(base, scenario, [*loaded.overrides, *sets]).instance)
+    return build(vary(base, scenario, [*loaded.overrides, *sets]).instance)
+
+
+class Models:
+    """The models last built, by scenario, overrides and lever values: copies of different
+    plans of one scenario (NCG's plan and SodM's table, say) are the same model with other
+    claims' rows, built once. Keeps the last KEPT."""
+
+    KEPT = 8
+
+    def __init__(self, loaded: Loaded, whole: dict[str, bool]) -> None:
+        self.loaded, self.whole = loaded, whole
+        self._kept: dict[tuple[Any, ...], Built] = {}
+
+    def get(self, scenario: str | None, sets: tuple[str, ...],
+            values: dict[str, float]) -> Built:
+        key = (scenario, sets, tuple(sorted(values.items())))
+        built = self._kept.pop(key, None)
+        if built is None:
+            built = model_at(self.loaded, scenario, sets, values, self.whole)
+        self._kept[key] = built
+        while len(self._kept) > self.KEPT:
+            self._kept.pop(next(iter(self._kept)))
+        return built
+
+
+def snapshot(loaded: Loaded, variant: Variant, claims: Sequence[tuple[int, Claim]],
+             values: dict[str, float], whole: dict[str, bool],
+             models: Models | None = None) -> Snapshot:
+    """Build a variant at lever values (or take it from `models`): the model's arrays and
+    one row per claim (a peak claim: one per planned year)."""
+    scenario, sets, _ = variant
+    built = (models.get(scenario, sets, values) if models is not None
+             else model_at(loaded, scenario, sets, values, whole))
     lp = built.lp
     cols = np.repeat(np.arange(lp.num_col), np.diff(lp.col_start))
     rows, vals = lp.row_index.astype(int), lp.values
@@ -270,13 +302,13 @@ def _slope(base: Snapshot, lo: Snapshot, hi: Snapshot, check: Snapshot | None,
 
 
 def classify(loaded: Loaded, variants: dict[Variant, list[tuple[int, Claim]]],
-             all_levers: list[Lever]
+             all_levers: list[Lever], models: Models | None = None
              ) -> tuple[list[Lever], list[Lever], list[Linearised]]:
     """Split the levers into those every copy sees linearly (the same matrix at both range
     ends, the bounds affine: checked at a third point) and those to search; with the copies
     linearised at the instance's values."""
     whole = {lv.path: lv.whole for lv in all_levers}
-    bases = {variant: snapshot(loaded, variant, claims, {}, whole)
+    bases = {variant: snapshot(loaded, variant, claims, {}, whole, models)
              for variant, claims in variants.items()}
     linear: list[Lever] = []
     searched: list[Lever] = []
@@ -284,8 +316,8 @@ def classify(loaded: Loaded, variants: dict[Variant, list[tuple[int, Claim]]],
     for lever in all_levers:
         ok = True
         for variant, claims in variants.items():
-            lo = _at(loaded, variant, claims, lever, lever.low, whole)
-            hi = _at(loaded, variant, claims, lever, lever.high, whole)
+            lo = _at(loaded, variant, claims, lever, lever.low, whole, models=models)
+            hi = _at(loaded, variant, claims, lever, lever.high, whole, models=models)
             if not (_same_matrix(bases[variant], lo) and _same_matrix(bases[variant], hi)):
                 ok = False
                 break
@@ -293,7 +325,7 @@ def classify(loaded: Loaded, variants: dict[Variant, list[tuple[int, Claim]]],
                 round((lever.low + lever.high) / 2) if lever.whole
                 else (lever.low + lever.high) / 2)
             check = (bases[variant] if mid == lever.value
-                     else _at(loaded, variant, claims, lever, mid, whole))
+                     else _at(loaded, variant, claims, lever, mid, whole, models=models))
             slope = _slope(bases[variant], lo, hi, check, (lever.low, lever.high, mid))
             if slope is None:
                 ok = False
@@ -311,11 +343,13 @@ def classify(loaded: Loaded, variants: dict[Variant, list[tuple[int, Claim]]],
 
 
 def _at(loaded: Loaded, variant: Variant, claims: Sequence[tuple[int, Claim]], lever: Lever,
-        value: float, whole: dict[str, bool], others: dict[str, float] | None = None) -> Snapshot:
+        value: float, whole: dict[str, bool], others: dict[str, float] | None = None,
+        models: Models | None = None) -> Snapshot:
     """A snapshot with one lever at `value` (and `others` set); InputError naming the
     assumption when that value makes the instance invalid."""
     try:
-        return snapshot(loaded, variant, claims, {**(others or {}), lever.path: value}, whole)
+        return snapshot(loaded, variant, claims, {**(others or {}), lever.path: value}, whole,
+                        models)
     except InputError as exc:
         problems = [(f"assumption.{lever.assumption}",
                      f"{lever.path} = {value:g} (its range's end) makes the instance invalid: "
@@ -324,28 +358,29 @@ def _at(loaded: Loaded, variant: Variant, claims: Sequence[tuple[int, Claim]], l
 
 
 def linearise(loaded: Loaded, variants: dict[Variant, list[tuple[int, Claim]]],
-              linear: list[Lever], fixed: dict[str, float], whole: dict[str, bool]
-              ) -> list[Linearised]:
+              linear: list[Lever], fixed: dict[str, float], whole: dict[str, bool],
+              models: Models | None = None) -> list[Linearised]:
     """Each copy at theta0 (searched levers at `fixed`) and its bounds' derivatives in each
     linear lever, from theta0 and the range end farther from it (exact: the levers were
-    checked to be affine)."""
-    out = []
-    for variant, claims in variants.items():
-        base = snapshot(loaded, variant, claims, fixed, whole)
-        slopes = []
-        for lever in linear:
-            end = lever.high if lever.high - lever.value >= lever.value - lever.low else lever.low
-            moved = _at(loaded, variant, claims, lever, end, whole, fixed)
-            ends = (lever.value, end, lever.value) if end > lever.value else (
-                end, lever.value, lever.value)
+    checked to be affine). Lever by lever, so that copies of one scenario share its models."""
+    bases = {variant: snapshot(loaded, variant, claims, fixed, whole, models)
+             for variant, claims in variants.items()}
+    slopes: dict[Variant, list[dict[str, tuple[np.ndarray, np.ndarray]]]] = {
+        variant: [] for variant in variants}
+    for lever in linear:
+        end = lever.high if lever.high - lever.value >= lever.value - lever.low else lever.low
+        ends = (lever.value, end, lever.value) if end > lever.value else (
+            end, lever.value, lever.value)
+        for variant, claims in variants.items():
+            base = bases[variant]
+            moved = _at(loaded, variant, claims, lever, end, whole, fixed, models)
             pair = (base, moved) if end > lever.value else (moved, base)
             slope = _slope(base, pair[0], pair[1], None, ends)
             if slope is None:
                 raise RuntimeError(f"assumption {lever.assumption}: {lever.path} no longer "
                                    "enters the model linearly")
-            slopes.append(slope)
-        out.append(Linearised(variant, base, slopes))
-    return out
+            slopes[variant].append(slope)
+    return [Linearised(variant, bases[variant], slopes[variant]) for variant in variants]
 
 
 # --- the calibration LP -------------------------------------------------------------------------
@@ -553,7 +588,9 @@ class Calibrator:
         self.variants: dict[Variant, list[tuple[int, Claim]]] = {}
         for i, c in enumerate(claims):
             self.variants.setdefault(c.variant, []).append((i, c))
-        self.linear, self.searched, at_instance = classify(loaded, self.variants, self.all)
+        self.models = Models(loaded, self.whole)
+        self.linear, self.searched, at_instance = classify(loaded, self.variants, self.all,
+                                                           self.models)
         self._cache: dict[tuple[str | float, ...], list[Linearised]] = {
             ("exact", *(lv.value for lv in self.searched)): at_instance}
         self.hold_years = False
@@ -586,7 +623,8 @@ class Calibrator:
                                 for b, r in zip(bases, reference, strict=True)]
         else:
             self._cache[key] = linearise(self.loaded, self.variants,
-                                         self.linear if slopes else [], fixed, self.whole)
+                                         self.linear if slopes else [], fixed, self.whole,
+                                         self.models)
         return self._cache[key]
 
     def active(self, subset: Sequence[int]) -> set[Owner]:
@@ -603,24 +641,38 @@ class Calibrator:
         """The calibration LP of a subset of claims, searched levers at `fixed`. A peak
         claim is met in one of the PEAK_YEARS years the instance as it is can produce most
         in: the first that can hold it, or (`exact`) the one that needs the least change;
-        when none can, the first of the other years that can."""
+        when none can, the first of the other years that can (mode `shortfall`: the first
+        of the preferred years without shortfall, else the first of them)."""
         copies = self.copies(fixed, slopes=mode != "shortfall", exact=exact)
-        for i in (j for j in subset if self.claims[j].requirement.kind == "peak"):
-            if self.hold_years and i in self.peak_year and not exact:
-                continue
+        solved: dict[frozenset[Owner], Answer] = {}  # by the claim rows held
+
+        def solve(without: Sequence[int] = ()) -> Answer:
+            active = frozenset(o for o in self.active(subset) if o[0] not in without)
+            if active not in solved:
+                solved[active] = solve_lp(copies, self.linear, set(active), self.solver, mode)
+            return solved[active]
+
+        peaks = [j for j in subset if self.claims[j].requirement.kind == "peak"
+                 and not (self.hold_years and j in self.peak_year and not exact)]
+        if peaks and mode != "shortfall" and not solve(without=peaks).feasible:
+            # the other claims cannot hold even without them: no year of theirs can
+            for j in peaks:
+                self.peak_year[j] = self.preferred_years(j)[0]
+            return Answer(False)
+        for i in peaks:
             years = self.preferred_years(i)
             best: tuple[float, int] | None = None
             for n, year in enumerate(years):
-                if n >= PEAK_YEARS and best is not None:
+                if n >= PEAK_YEARS and (best is not None or mode == "shortfall"):
                     break  # beyond the preferred years only when none of them can hold it
                 self.peak_year[i] = year
-                answer = solve_lp(copies, self.linear, self.active(subset), self.solver, mode)
+                answer = solve()
                 if answer.feasible and (best is None or answer.change < best[0] - 1e-12):
                     best = (answer.change, year)
-                    if not exact:
-                        break
+                    if not exact or answer.change <= 1e-12:
+                        break  # the first that holds it, or no change at all: the least
             self.peak_year[i] = best[1] if best is not None else years[0]
-        return solve_lp(copies, self.linear, self.active(subset), self.solver, mode)
+        return solve()
 
     def preferred_years(self, claim: int) -> list[int]:
         """The years a peak claim may be met in, the one the instance as it is can produce
@@ -859,7 +911,7 @@ class Calibrator:
         """Per claim of `subset`, its shortfall (items) with every lever fixed at `values`:
         empty when they hold together, None when the model has no plan at all."""
         fixed = {lv.path: values[lv.path] for lv in self.all}
-        copies = linearise(self.loaded, self.variants, [], fixed, self.whole)
+        copies = linearise(self.loaded, self.variants, [], fixed, self.whole, self.models)
         within = {i: (HALF if self.claims[i].requirement.kind != "milestone" else
                       1e-6 * max(1.0, float(self.loaded.instance.remaining))) for i in subset}
         answer = solve_lp(copies, [], self.active(subset), self.solver, "shortfall",
