@@ -463,6 +463,28 @@ def solve_lp(copies: list[Linearised], linear: list[Lever], active: set[Owner],
     return Answer(not shortfall, values, change, shortfall)
 
 
+def solve_shortfall(copies: list[Linearised], active: set[Owner], solver: str = "highs",
+                    within: dict[int, float] | None = None,
+                    memo: dict[tuple[int, frozenset[Owner]], Answer] | None = None) -> Answer:
+    """The least total shortfall of the active claim rows with the levers fixed (`solve_lp`
+    in mode `shortfall`), copy by copy: with the levers fixed the copies share no column, so
+    the least total is the sum of each copy's least, and a copy whose active rows did not
+    change is not solved again (`memo`, by the copy and its active rows). Infeasible, without
+    shortfall, when some copy has no plan at all."""
+    memo = {} if memo is None else memo
+    merged: dict[int, float] = {}
+    for part in copies:
+        mine = frozenset(o for o in part.base.owners if o in active)
+        key = (id(part), mine)
+        if key not in memo:
+            memo[key] = solve_lp([part], [], set(mine), solver, "shortfall", within=within)
+        answer = memo[key]
+        if not answer.feasible and not answer.shortfall:
+            return Answer(False)
+        merged.update(answer.shortfall)  # a claim's rows lie in one copy: no key twice
+    return Answer(not merged, {}, 0.0, merged)
+
+
 def _add_copy(lp: LinearProgram, copy: Linearised, k: int, up: np.ndarray, down: np.ndarray,
               active: set[Owner], slacks: list[tuple[int, int]] | None) -> None:
     """One copy of the model: x_g with its rows, each bound that moves with theta written
@@ -645,11 +667,15 @@ class Calibrator:
         of the preferred years without shortfall, else the first of them)."""
         copies = self.copies(fixed, slopes=mode != "shortfall", exact=exact)
         solved: dict[frozenset[Owner], Answer] = {}  # by the claim rows held
+        by_copy: dict[tuple[int, frozenset[Owner]], Answer] = {}
 
         def solve(without: Sequence[int] = ()) -> Answer:
             active = frozenset(o for o in self.active(subset) if o[0] not in without)
             if active not in solved:
-                solved[active] = solve_lp(copies, self.linear, set(active), self.solver, mode)
+                solved[active] = (
+                    solve_shortfall(copies, set(active), self.solver, memo=by_copy)
+                    if mode == "shortfall"
+                    else solve_lp(copies, self.linear, set(active), self.solver, mode))
             return solved[active]
 
         peaks = [j for j in subset if self.claims[j].requirement.kind == "peak"
@@ -914,8 +940,7 @@ class Calibrator:
         copies = linearise(self.loaded, self.variants, [], fixed, self.whole, self.models)
         within = {i: (HALF if self.claims[i].requirement.kind != "milestone" else
                       1e-6 * max(1.0, float(self.loaded.instance.remaining))) for i in subset}
-        answer = solve_lp(copies, [], self.active(subset), self.solver, "shortfall",
-                          within=within)
+        answer = solve_shortfall(copies, self.active(subset), self.solver, within=within)
         if not answer.feasible and not answer.shortfall:
             return None
         return answer.shortfall
