@@ -622,6 +622,9 @@ class Calibrator:
         self._ends: dict[str, float] | None = None
         self._preferred: dict[int, list[int]] = {}
         self._feasible: dict[tuple[Any, ...], bool] = {}
+        self._solved: dict[tuple[int, frozenset[Owner], str], Answer] = {}
+        self._by_copy: dict[tuple[int, frozenset[Owner]], Answer] = {}
+        self._holds: dict[tuple[Any, ...], dict[int, float] | None] = {}
         self.peak_year: dict[int, int] = {}
 
     # -- the pieces --
@@ -666,25 +669,20 @@ class Calibrator:
         when none can, the first of the other years that can (mode `shortfall`: the first
         of the preferred years without shortfall, else the first of them)."""
         copies = self.copies(fixed, slopes=mode != "shortfall", exact=exact)
-        solved: dict[frozenset[Owner], Answer] = {}  # by the claim rows held
-        by_copy: dict[tuple[int, frozenset[Owner]], Answer] = {}
 
         def solve(without: Sequence[int] = ()) -> Answer:
             active = frozenset(o for o in self.active(subset) if o[0] not in without)
-            if active not in solved:
-                solved[active] = (
-                    solve_shortfall(copies, set(active), self.solver, memo=by_copy)
+            key = (id(copies), active, mode)  # the copies are kept: their ids stay theirs
+            if key not in self._solved:
+                self._solved[key] = (
+                    solve_shortfall(copies, set(active), self.solver, memo=self._by_copy)
                     if mode == "shortfall"
                     else solve_lp(copies, self.linear, set(active), self.solver, mode))
-            return solved[active]
+            return self._solved[key]
 
         peaks = [j for j in subset if self.claims[j].requirement.kind == "peak"
                  and not (self.hold_years and j in self.peak_year and not exact)]
-        if peaks and mode != "shortfall" and not solve(without=peaks).feasible:
-            # the other claims cannot hold even without them: no year of theirs can
-            for j in peaks:
-                self.peak_year[j] = self.preferred_years(j)[0]
-            return Answer(False)
+        relaxed = mode == "shortfall"  # whether the claims without the peaks were tried
         for i in peaks:
             years = self.preferred_years(i)
             best: tuple[float, int] | None = None
@@ -697,6 +695,13 @@ class Calibrator:
                     best = (answer.change, year)
                     if not exact or answer.change <= 1e-12:
                         break  # the first that holds it, or no change at all: the least
+                elif not answer.feasible and not relaxed:
+                    relaxed = True
+                    if not solve(without=peaks).feasible:
+                        # the other claims cannot hold even without the peaks: no year can
+                        for j in peaks:
+                            self.peak_year[j] = self.preferred_years(j)[0]
+                        return Answer(False)
             self.peak_year[i] = best[1] if best is not None else years[0]
         return solve()
 
@@ -937,13 +942,18 @@ class Calibrator:
         """Per claim of `subset`, its shortfall (items) with every lever fixed at `values`:
         empty when they hold together, None when the model has no plan at all."""
         fixed = {lv.path: values[lv.path] for lv in self.all}
+        key = (tuple(sorted(self.active(subset), key=str)), tuple(sorted(fixed.items())))
+        if key in self._holds:  # the rounding tries and the check ask the same again
+            known = self._holds[key]
+            return None if known is None else dict(known)
         copies = linearise(self.loaded, self.variants, [], fixed, self.whole, self.models)
         within = {i: (HALF if self.claims[i].requirement.kind != "milestone" else
                       1e-6 * max(1.0, float(self.loaded.instance.remaining))) for i in subset}
         answer = solve_shortfall(copies, self.active(subset), self.solver, within=within)
-        if not answer.feasible and not answer.shortfall:
-            return None
-        return answer.shortfall
+        self._holds[key] = (None if not answer.feasible and not answer.shortfall
+                            else answer.shortfall)
+        known = self._holds[key]
+        return None if known is None else dict(known)
 
     def _needs(self, held: list[int], values: dict[str, float]) -> dict[str, list[int]]:
         """Per changed lever, the claims that fall short when it alone goes back."""
