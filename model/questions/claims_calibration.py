@@ -695,6 +695,10 @@ class Calibrator:
                     best = (answer.change, year)
                     if not exact or answer.change <= 1e-12:
                         break  # the first that holds it, or no change at all: the least
+                elif mode == "shortfall" and any(
+                        self.claims[j].variant != self.claims[i].variant
+                        for j in answer.shortfall):
+                    break  # short in another copy, which the year of this claim leaves alone
                 elif not answer.feasible and not relaxed:
                     relaxed = True
                     if not solve(without=peaks).feasible:
