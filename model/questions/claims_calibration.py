@@ -115,6 +115,10 @@ def levers(loaded: Loaded) -> list[Lever]:
                         high).is_integer()
                     out.append(Lever(a.id, path, float(value), float(low), float(high), whole))
     if problems:
+        if loaded.where:  # a workbook: point at the cells
+            from capplan.inputs.workbook import locate
+
+            problems = locate(problems, loaded.where)
         raise InputError(source, problems)
     return out
 

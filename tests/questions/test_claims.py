@@ -202,6 +202,49 @@ def test_write_saves_the_calibrated_instance_with_marks(tmp_path: Path) -> None:
     assert again.checked[0].holds and again.calibration.changes() == []
 
 
+def _as_workbook(folder: Path, toml: Path) -> Path:
+    from capplan.inputs.load import load
+    from capplan.inputs.workbook import template
+
+    book = folder / "toy.xlsx"
+    book.write_bytes(template(load(toml).instance))
+    return book
+
+
+def test_a_workbook_carries_the_assumptions_to_calibrate(tmp_path: Path) -> None:
+    """The toy with its ready designs as an assumption, written to the template and read
+    back: the sheet assumptions holds the block, and the calibration is the TOML's (2025 >=
+    750 needs 750 ready, 250 more)."""
+    book = _as_workbook(tmp_path, toy(tmp_path, READY))
+    result = claims(book, claims_file(tmp_path, ("y2025", "production 2025 >= 750")))
+    changes = result.to_dict()["calibration"]["changes"]
+    assert [(c["assumption"], c["from"], c["to"]) for c in changes] == [
+        ("ready-at-start", 500, 750)]
+
+
+@pytest.mark.parametrize(("cells", "expected"), [
+    ({"C3": 400, "D3": 300}, "assumption.[0].range (sheet assumptions, row 3, column low (C3)): "
+                             "[400, 300] is empty (low must be below high)"),
+    ({"B3": "segment.flats.in_progress.ready"},
+     "assumption.ready-at-start.paths (sheet assumptions, row 3, column paths (B3)): "
+     "'segment.flats.in_progress.ready' matches nothing"),
+])
+def test_a_bad_assumption_in_a_workbook_names_its_cell(tmp_path: Path, cells: dict[str, object],
+                                                       expected: str) -> None:
+    from openpyxl import load_workbook
+
+    from capplan.errors import InputError
+
+    book = _as_workbook(tmp_path, toy(tmp_path, READY))
+    workbook = load_workbook(book)
+    for cell, value in cells.items():
+        workbook["assumptions"][cell] = value
+    workbook.save(book)
+    with pytest.raises(InputError) as caught:
+        claims(book, claims_file(tmp_path, ("y2025", "production 2025 >= 750")))
+    assert expected in caught.value.message()
+
+
 @pytest.mark.parametrize(("blocks", "claim", "expected"), [
     ((READY,), ("c", "production 2025 >= 1", "nope"), "claim.c.scenario: scenarios.nope: no "
                                                       "such scenario"),
