@@ -629,6 +629,7 @@ class Calibrator:
         self._solved: dict[tuple[int, frozenset[Owner], str], Answer] = {}
         self._by_copy: dict[tuple[int, frozenset[Owner]], Answer] = {}
         self._holds: dict[tuple[Any, ...], dict[int, float] | None] = {}
+        self._alone: dict[tuple[int, frozenset[Owner]], bool] = {}
         self.peak_year: dict[int, int] = {}
 
     # -- the pieces --
@@ -678,10 +679,14 @@ class Calibrator:
             active = frozenset(o for o in self.active(subset) if o[0] not in without)
             key = (id(copies), active, mode)  # the copies are kept: their ids stay theirs
             if key not in self._solved:
-                self._solved[key] = (
-                    solve_shortfall(copies, set(active), self.solver, memo=self._by_copy)
-                    if mode == "shortfall"
-                    else solve_lp(copies, self.linear, set(active), self.solver, mode))
+                if mode == "shortfall":
+                    answer = solve_shortfall(copies, set(active), self.solver,
+                                             memo=self._by_copy)
+                elif mode == "least" and not self._alone_feasible(copies, active):
+                    answer = Answer(False)
+                else:
+                    answer = solve_lp(copies, self.linear, set(active), self.solver, mode)
+                self._solved[key] = answer
             return self._solved[key]
 
         peaks = [j for j in subset if self.claims[j].requirement.kind == "peak"
@@ -712,6 +717,27 @@ class Calibrator:
                         return Answer(False)
             self.peak_year[i] = best[1] if best is not None else years[0]
         return solve()
+
+    def _alone_feasible(self, copies: list[Linearised], active: frozenset[Owner]) -> bool:
+        """Whether each copy holding a claim that failed on the instance as it is can hold
+        its claims on its own, the levers free within their ranges (a copy that cannot makes
+        the copies together infeasible: a necessary condition, a third of the LP's size
+        with three copies). Only when more than one copy is active."""
+        held = [c for c in copies if any(o in active for o in c.base.owners)]
+        if len(held) < 2:
+            return True
+        failing = set(self.failing)
+        for part in held:
+            mine = frozenset(o for o in part.base.owners if o in active)
+            if not any(o[0] in failing for o in mine):
+                continue
+            key = (id(part), mine)
+            if key not in self._alone:
+                self._alone[key] = solve_lp([part], self.linear, set(mine), self.solver,
+                                            "least").feasible
+            if not self._alone[key]:
+                return False
+        return True
 
     def preferred_years(self, claim: int) -> list[int]:
         """The years a peak claim may be met in, the one the instance as it is can produce
