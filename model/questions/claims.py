@@ -338,6 +338,7 @@ class Probe:
         self.built = built
         self.backend: Backend = open_backend(solver, built.lp)
         self.fresh = True
+        self.yearly: dict[int, float | None] | None = None
 
     def optimum(self, cols: np.ndarray, vals: np.ndarray, sense: int) -> float | None:
         """min (sense = 1) or max (sense = -1) of vals . x[cols]; None when the model has no
@@ -407,6 +408,41 @@ class Probe:
         return high
 
 
+def yearly_most(probe: Probe) -> dict[int, float | None]:
+    """The most each planned year can produce on the probe's model (None: no feasible plan);
+    solved once per probe."""
+    if probe.yearly is None:
+        probe.yearly = {year: probe.most(production_terms(probe.built, year))
+                        for year in planned_years(probe.built)}
+    return dict(probe.yearly)
+
+
+YearlyKey = tuple[str, tuple[str, ...], str | None, tuple[str, ...], str]
+_FOUND_YEARLY: dict[YearlyKey, dict[int, float | None]] = {}
+"""The yearly figures the last checks found for a peak claim's variant, by the input's hash,
+its overrides, the claim's scenario and overrides, and the solver: the calibration ranks a
+peak claim's years by them (the check has just solved those LPs). Each check writes them
+afresh; a few are kept."""
+KEPT_FOUND_YEARLY = 16
+
+
+def yearly_key(loaded: Loaded, claim: Claim, solver: str) -> YearlyKey:
+    return (loaded.sha256, tuple(loaded.overrides), claim.scenario, tuple(claim.set), solver)
+
+
+def remember_yearly(key: YearlyKey, most: dict[int, float | None]) -> None:
+    _FOUND_YEARLY.pop(key, None)
+    _FOUND_YEARLY[key] = dict(most)
+    while len(_FOUND_YEARLY) > KEPT_FOUND_YEARLY:
+        _FOUND_YEARLY.pop(next(iter(_FOUND_YEARLY)))
+
+
+def known_yearly(key: YearlyKey) -> dict[int, float | None] | None:
+    """The yearly figures a check found for this key, if any."""
+    found = _FOUND_YEARLY.get(key)
+    return None if found is None else dict(found)
+
+
 def check(probe: Probe, claim: Claim) -> Checked:
     """Whether a claim holds on the probe's model, and the model's own figure."""
     built, req = probe.built, claim.requirement
@@ -424,8 +460,9 @@ def check(probe: Probe, claim: Claim) -> Checked:
         return Checked(claim, holds, label, None, words)
     if req.kind == "peak":
         best, when = -math.inf, None
+        most = yearly_most(probe)
         for year in planned_years(built):
-            value = probe.most(production_terms(built, year))
+            value = most[year]
             if value is not None and value > best + slack(best if math.isfinite(best) else 0):
                 best, when = value, year
         if when is None:
@@ -454,12 +491,14 @@ def check(probe: Probe, claim: Claim) -> Checked:
 
 def check_all(loaded: Loaded, claims: list[Claim], solver: str = "highs") -> list[Checked]:
     """Every claim checked on the instance as it is, one model per scenario and overrides."""
-    probes: dict[tuple[str | None, tuple[str, ...], str | None], Probe] = {}
+    probes: dict[tuple[str | None, tuple[str, ...]], Probe] = {}
     out = []
     for claim in claims:
-        key = claim.variant
+        key = (claim.scenario, tuple(claim.set))  # the plan's name changes not the model
         if key not in probes:
             variant = vary(loaded, claim.scenario, [*loaded.overrides, *claim.set])
             probes[key] = Probe(build(variant.instance), solver)
         out.append(check(probes[key], claim))
+        if claim.requirement.kind == "peak":
+            remember_yearly(yearly_key(loaded, claim, solver), yearly_most(probes[key]))
     return out
