@@ -2,7 +2,8 @@
 the solver's own time, in rounds (the machine is shared and noisy, so medians).
 
 Each round runs `capplan.claims(INSTANCE, CLAIMS)` once (a fresh process state is not needed:
-nothing is cached between calls) and splits its time into
+nothing a call solves is reused by the next; the yearly figures a check keeps for the
+calibration are solved afresh by each call's check) and splits its time into
 - solver: seconds HiGHS spends in its runs (every check and calibration LP);
 - build: seconds building the calibration's models (the instance varied with lever values and
   built), for the derivatives of the linear assumptions and the searched levers' probes;
