@@ -33,6 +33,8 @@ here, each claim has its own plan.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 import tomllib
@@ -419,7 +421,7 @@ def yearly_most(probe: Probe) -> dict[int, float | None]:
 
 YearlyKey = tuple[str, tuple[str, ...], str | None, tuple[str, ...], str]
 _FOUND_YEARLY: dict[YearlyKey, dict[int, float | None]] = {}
-"""The yearly figures the last checks found for a peak claim's variant, by the input's hash,
+"""The yearly figures the last checks found for a peak claim's variant, by the input's mapping,
 its overrides, the claim's scenario and overrides, and the solver: the calibration ranks a
 peak claim's years by them (the check has just solved those LPs). Each check writes them
 afresh; a few are kept."""
@@ -427,7 +429,11 @@ KEPT_FOUND_YEARLY = 16
 
 
 def yearly_key(loaded: Loaded, claim: Claim, solver: str) -> YearlyKey:
-    return (loaded.sha256, tuple(loaded.overrides), claim.scenario, tuple(claim.set), solver)
+    """The input's hash (of the mapping its variants derive from: a mapping changed in memory
+    is another input), its overrides, the claim's scenario and overrides, the solver."""
+    mapping = json.dumps(loaded.original, sort_keys=True, default=str).encode()
+    return (hashlib.sha256(mapping).hexdigest(), tuple(loaded.overrides), claim.scenario,
+            tuple(claim.set), solver)
 
 
 def remember_yearly(key: YearlyKey, most: dict[int, float | None]) -> None:
