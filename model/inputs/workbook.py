@@ -2,8 +2,9 @@
 tables as a workbook.
 
 Input sheets (row 1 headers, row 2 units, data from row 3): programme and objective as
-key/value pairs; history, segments, capacity, measures, regions and scenarios as one row per
-item. Profiles (`released`, capacity `extra`) are written `2025=800; 2026=400`, lists
+key/value pairs; history, segments, capacity, measures, regions, scenarios, risks and
+assumptions as one row per item (a risk's effects one row each; an assumption's range as its
+low and high). Profiles (`released`, capacity `extra`) are written `2025=800; 2026=400`, lists
 (`segments`, `terms`) comma-separated. Reading gives the same raw mapping as TOML, so the same
 schema validates it; each key remembers its cell, so a message names sheet, row and column.
 """
@@ -71,6 +72,12 @@ SHEETS: dict[str, list[tuple[str, str, str]]] = {
               ("values", "comma-separated", "fixed: V; uniform: low, high; triangular: low, "
                                             "mode, high; choice: V1, V2, ..."),
               ("weights", "comma-separated", "choice only, optional")],
+    "assumptions": [("id", "", "assumption id (capplan claims calibrates it)"),
+                    ("paths", "comma-separated", "--set paths, globs allowed, e.g. "
+                                                 "segment.*-light.in_progress.ready"),
+                    ("low", "same as the paths", "lowest credible value"),
+                    ("high", "same as the paths", "highest credible value"),
+                    ("source", "", "why this range (a source, or why it is assumed)")],
 }
 KEYS: dict[str, list[tuple[str, str, str]]] = {
     "programme": [
@@ -140,6 +147,8 @@ def instance_rows(instance: Instance | None) -> dict[str, list[list[Any]]]:
                    ", ".join(_toml(v) for v in _as_list(getattr(e, e.kind))),
                    ", ".join(map(str, e.weights or []))]
                   for risk in instance.risk for e in risk.effect],
+        "assumptions": [[a.id, ", ".join(a.paths), a.range[0], a.range[1], a.source]
+                        for a in instance.assumption],
     }
     return rows
 
@@ -385,6 +394,10 @@ def read_workbook(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     risks = _risks(r, sheets.get("risks", []))
     if risks:
         r.raw["risk"] = risks
+    assumptions = [_assumption(r, index, row, rec)
+                   for index, (row, rec) in enumerate(sheets.get("assumptions", []))]
+    if assumptions:
+        r.raw["assumption"] = assumptions
     if r.problems:
         raise InputError(str(path), r.problems)
     return r.raw, r.where
@@ -413,6 +426,26 @@ def _risks(r: _Reader, rows: list[tuple[int, dict[str, Any]]]) -> list[dict[str,
         r.put(f"risk.{risk_id}.effect", None, "risks", row, "values")
         block["effect"].append(effect)
     return list(out.values())
+
+
+def _assumption(r: _Reader, index: int, row: int, rec: dict[str, Any]) -> dict[str, Any]:
+    """A row of the assumptions sheet as an [[assumption]] block: the paths split at commas,
+    low and high as its range (a blank end left out, for the schema to name). Each key
+    remembers its cell by the assumption's id and by its place (the schema names a block of
+    [[assumption]] by its place: `assumption.[0].range`)."""
+    name = str(rec.get("id", f"row{row}"))
+    ends = [rec[column] for column in ("low", "high") if column in rec]
+    values = {"id": rec.get("id"), "source": rec.get("source"),
+              "paths": [p.strip() for p in str(rec.get("paths", "")).split(",") if p.strip()],
+              "range": ends}
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key != "range" and key not in rec:
+            continue
+        column = key if key != "range" else ("low" if "low" in rec else "high")
+        r.put(f"assumption.[{index}].{key}", None, "assumptions", row, column)
+        out[key] = r.put(f"assumption.{name}.{key}", value, "assumptions", row, column)
+    return out
 
 
 # sheet -> (instance block, its key column, column prefixes of per-stage tables,

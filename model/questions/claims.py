@@ -33,6 +33,8 @@ here, each claim has its own plan.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 import tomllib
@@ -338,6 +340,7 @@ class Probe:
         self.built = built
         self.backend: Backend = open_backend(solver, built.lp)
         self.fresh = True
+        self.yearly: dict[int, float | None] | None = None
 
     def optimum(self, cols: np.ndarray, vals: np.ndarray, sense: int) -> float | None:
         """min (sense = 1) or max (sense = -1) of vals . x[cols]; None when the model has no
@@ -365,26 +368,85 @@ class Probe:
 
     def earliest(self, term: str) -> int | None:
         """The first period by whose end `term` can be reached; None when not within the
-        horizon (bisection: least undone_total[T] against what the milestone leaves)."""
+        horizon. A bisection over T of "the least undone_total[T] is at most what the
+        milestone leaves" (it holds from some T on: undone work never grows), bracketed by
+        the plans it solves: a plan that has reached the milestone by period R shows R
+        reachable, so each plan found lowers the upper end to its first such R. The first
+        plan is the one with the least total undone work (done as early as it can), and the
+        period just before its R is tried first: most often the answer is R itself."""
         built = self.built
         allowed = remaining_allowed(built.instance, term)
         tol = slack(float(built.instance.remaining))  # as the plan's milestones
-        u = built.v.undone_total
+        u = np.asarray(built.v.undone_total)
 
-        def reachable(t: int) -> bool:
+        def reached() -> int | None:
+            """The first period the last plan solved has reached the milestone by."""
+            x = self.backend.last_x
+            if x is None:
+                return None
+            hits = np.flatnonzero(x[u] <= allowed + tol)
+            return int(hits[0]) if len(hits) else None
+
+        def reachable(t: int) -> tuple[bool, int | None]:
             least = self.optimum(np.array([u[t]]), np.array([1.0]), 1)
-            return least is not None and least <= allowed + tol
+            ok = least is not None and least <= allowed + tol
+            return ok, reached() if ok else None
 
-        low, high = 0, built.calendar.n - 1
-        if not reachable(high):
-            return None
+        first = self.optimum(u, np.ones(len(u)), 1)
+        high = reached() if first is not None else None
+        if high is None:
+            ok, high = reachable(built.calendar.n - 1)
+            if not ok or high is None:
+                return None
+        low, guess = 0, high - 1
         while low < high:
-            mid = (low + high) // 2
-            if reachable(mid):
-                high = mid
+            mid = guess if guess >= low else (low + high) // 2
+            guess = -1
+            ok, at = reachable(mid)
+            if ok:
+                high = min(mid, at if at is not None else mid)
             else:
                 low = mid + 1
         return high
+
+
+def yearly_most(probe: Probe) -> dict[int, float | None]:
+    """The most each planned year can produce on the probe's model (None: no feasible plan);
+    solved once per probe."""
+    if probe.yearly is None:
+        probe.yearly = {year: probe.most(production_terms(probe.built, year))
+                        for year in planned_years(probe.built)}
+    return dict(probe.yearly)
+
+
+YearlyKey = tuple[str, tuple[str, ...], str | None, tuple[str, ...], str]
+_FOUND_YEARLY: dict[YearlyKey, dict[int, float | None]] = {}
+"""The yearly figures the last checks found for a peak claim's variant, by the input's mapping,
+its overrides, the claim's scenario and overrides, and the solver: the calibration ranks a
+peak claim's years by them (the check has just solved those LPs). Each check writes them
+afresh; a few are kept."""
+KEPT_FOUND_YEARLY = 16
+
+
+def yearly_key(loaded: Loaded, claim: Claim, solver: str) -> YearlyKey:
+    """The input's hash (of the mapping its variants derive from: a mapping changed in memory
+    is another input), its overrides, the claim's scenario and overrides, the solver."""
+    mapping = json.dumps(loaded.original, sort_keys=True, default=str).encode()
+    return (hashlib.sha256(mapping).hexdigest(), tuple(loaded.overrides), claim.scenario,
+            tuple(claim.set), solver)
+
+
+def remember_yearly(key: YearlyKey, most: dict[int, float | None]) -> None:
+    _FOUND_YEARLY.pop(key, None)
+    _FOUND_YEARLY[key] = dict(most)
+    while len(_FOUND_YEARLY) > KEPT_FOUND_YEARLY:
+        _FOUND_YEARLY.pop(next(iter(_FOUND_YEARLY)))
+
+
+def known_yearly(key: YearlyKey) -> dict[int, float | None] | None:
+    """The yearly figures a check found for this key, if any."""
+    found = _FOUND_YEARLY.get(key)
+    return None if found is None else dict(found)
 
 
 def check(probe: Probe, claim: Claim) -> Checked:
@@ -404,8 +466,9 @@ def check(probe: Probe, claim: Claim) -> Checked:
         return Checked(claim, holds, label, None, words)
     if req.kind == "peak":
         best, when = -math.inf, None
+        most = yearly_most(probe)
         for year in planned_years(built):
-            value = probe.most(production_terms(built, year))
+            value = most[year]
             if value is not None and value > best + slack(best if math.isfinite(best) else 0):
                 best, when = value, year
         if when is None:
@@ -434,12 +497,14 @@ def check(probe: Probe, claim: Claim) -> Checked:
 
 def check_all(loaded: Loaded, claims: list[Claim], solver: str = "highs") -> list[Checked]:
     """Every claim checked on the instance as it is, one model per scenario and overrides."""
-    probes: dict[tuple[str | None, tuple[str, ...], str | None], Probe] = {}
+    probes: dict[tuple[str | None, tuple[str, ...]], Probe] = {}
     out = []
     for claim in claims:
-        key = claim.variant
+        key = (claim.scenario, tuple(claim.set))  # the plan's name changes not the model
         if key not in probes:
             variant = vary(loaded, claim.scenario, [*loaded.overrides, *claim.set])
             probes[key] = Probe(build(variant.instance), solver)
         out.append(check(probes[key], claim))
+        if claim.requirement.kind == "peak":
+            remember_yearly(yearly_key(loaded, claim, solver), yearly_most(probes[key]))
     return out

@@ -42,18 +42,21 @@ import numpy as np
 
 from capplan.core.backends import Status, open_backend
 from capplan.core.build import build
+from capplan.core.context import Built
 from capplan.core.lp import INF, LinearProgram
 from capplan.errors import InputError
 from capplan.inputs.load import Loaded, vary
-from capplan.inputs.overrides import LIST_BLOCKS, set_path
-from capplan.questions.claims import HALF, Claim, claim_rows, planned_years
+from capplan.inputs.overrides import LIST_BLOCKS, apply_override, set_path
+from capplan.questions.claims import HALF, Claim, claim_rows, planned_years, whole
 
 TOLERANCE = 1e-7
 """Relative tolerance of the affinity check and of the LPs' feasibility (items)."""
 
 PEAK_YEARS = 3
 """How many of a peak claim's preferred years the calibration compares (the years the
-instance as it is can produce most in)."""
+instance as it is can produce most in, in whole items, earliest first among equals); the
+other years are tried, in that order, only when none of these can hold the claim, so that a
+peak claim is said not to hold only when no year can."""
 
 SOFT_WEIGHT = 1000.0
 """Weight of a step beyond a range against a step within it, in the soft-range LP."""
@@ -112,6 +115,10 @@ def levers(loaded: Loaded) -> list[Lever]:
                         high).is_integer()
                     out.append(Lever(a.id, path, float(value), float(low), float(high), whole))
     if problems:
+        if loaded.where:  # a workbook: point at the cells
+            from capplan.inputs.workbook import locate
+
+            problems = locate(problems, loaded.where)
         raise InputError(source, problems)
     return out
 
@@ -134,6 +141,25 @@ def expand(data: dict[str, Any], pattern: str) -> list[tuple[str, Any]]:
                               if fnmatch.fnmatchcase(str(k), part)]
         found = following
     return [(".".join(p), v) for p, v in found if not isinstance(v, dict | list)]
+
+
+def folded(loaded: Loaded, paths: set[str]) -> Loaded:
+    """The loaded instance with its `--set` overrides of assumptions' paths folded into the
+    mapping its variants derive from: such an override gives the lever its value at the
+    instance, and the lever still moves (applied after the levers' values, as the other
+    overrides are, it would pin the lever). A claim's scenario still sets what it sets."""
+    data = loaded.instance.model_dump()
+    into: list[str] = []
+    kept: list[str] = []
+    for setting in loaded.overrides:
+        pattern = setting.partition("=")[0].strip()
+        (into if {p for p, _ in expand(data, pattern)} & paths else kept).append(setting)
+    if not into:
+        return loaded
+    original = copy.deepcopy(loaded.original)
+    for setting in into:
+        original = apply_override(original, setting, str(loaded.path))
+    return dataclasses.replace(loaded, original=original, overrides=kept)
 
 
 def with_values(loaded: Loaded, chosen: dict[str, float], whole: dict[str, bool]) -> Loaded:
@@ -173,13 +199,44 @@ class Snapshot:
                 "ru": self.row_upper}
 
 
-def snapshot(loaded: Loaded, variant: Variant, claims: Sequence[tuple[int, Claim]],
-             values: dict[str, float], whole: dict[str, bool]) -> Snapshot:
-    """Build a variant at lever values: the model's arrays and one row per claim (a peak
-    claim: one per planned year)."""
-    scenario, sets, _ = variant
+def model_at(loaded: Loaded, scenario: str | None, sets: tuple[str, ...],
+             values: dict[str, float], whole: dict[str, bool]) -> Built:
+    """The model of a scenario and overrides with lever values set."""
     base = with_values(loaded, values, whole)
-    built = build(vary(base, scenario, [*loaded.overrides, *sets]).instance)
+    return build(vary(base, scenario, [*loaded.overrides, *sets]).instance)
+
+
+class Models:
+    """The models last built, by scenario, overrides and lever values: copies of different
+    plans of one scenario (NCG's plan and SodM's table, say) are the same model with other
+    claims' rows, built once. Keeps the last KEPT."""
+
+    KEPT = 8
+
+    def __init__(self, loaded: Loaded, whole: dict[str, bool]) -> None:
+        self.loaded, self.whole = loaded, whole
+        self._kept: dict[tuple[Any, ...], Built] = {}
+
+    def get(self, scenario: str | None, sets: tuple[str, ...],
+            values: dict[str, float]) -> Built:
+        key = (scenario, sets, tuple(sorted(values.items())))
+        built = self._kept.pop(key, None)
+        if built is None:
+            built = model_at(self.loaded, scenario, sets, values, self.whole)
+        self._kept[key] = built
+        while len(self._kept) > self.KEPT:
+            self._kept.pop(next(iter(self._kept)))
+        return built
+
+
+def snapshot(loaded: Loaded, variant: Variant, claims: Sequence[tuple[int, Claim]],
+             values: dict[str, float], whole: dict[str, bool],
+             models: Models | None = None) -> Snapshot:
+    """Build a variant at lever values (or take it from `models`): the model's arrays and
+    one row per claim (a peak claim: one per planned year)."""
+    scenario, sets, _ = variant
+    built = (models.get(scenario, sets, values) if models is not None
+             else model_at(loaded, scenario, sets, values, whole))
     lp = built.lp
     cols = np.repeat(np.arange(lp.num_col), np.diff(lp.col_start))
     rows, vals = lp.row_index.astype(int), lp.values
@@ -249,13 +306,13 @@ def _slope(base: Snapshot, lo: Snapshot, hi: Snapshot, check: Snapshot | None,
 
 
 def classify(loaded: Loaded, variants: dict[Variant, list[tuple[int, Claim]]],
-             all_levers: list[Lever]
+             all_levers: list[Lever], models: Models | None = None
              ) -> tuple[list[Lever], list[Lever], list[Linearised]]:
     """Split the levers into those every copy sees linearly (the same matrix at both range
     ends, the bounds affine: checked at a third point) and those to search; with the copies
     linearised at the instance's values."""
     whole = {lv.path: lv.whole for lv in all_levers}
-    bases = {variant: snapshot(loaded, variant, claims, {}, whole)
+    bases = {variant: snapshot(loaded, variant, claims, {}, whole, models)
              for variant, claims in variants.items()}
     linear: list[Lever] = []
     searched: list[Lever] = []
@@ -263,8 +320,8 @@ def classify(loaded: Loaded, variants: dict[Variant, list[tuple[int, Claim]]],
     for lever in all_levers:
         ok = True
         for variant, claims in variants.items():
-            lo = _at(loaded, variant, claims, lever, lever.low, whole)
-            hi = _at(loaded, variant, claims, lever, lever.high, whole)
+            lo = _at(loaded, variant, claims, lever, lever.low, whole, models=models)
+            hi = _at(loaded, variant, claims, lever, lever.high, whole, models=models)
             if not (_same_matrix(bases[variant], lo) and _same_matrix(bases[variant], hi)):
                 ok = False
                 break
@@ -272,7 +329,7 @@ def classify(loaded: Loaded, variants: dict[Variant, list[tuple[int, Claim]]],
                 round((lever.low + lever.high) / 2) if lever.whole
                 else (lever.low + lever.high) / 2)
             check = (bases[variant] if mid == lever.value
-                     else _at(loaded, variant, claims, lever, mid, whole))
+                     else _at(loaded, variant, claims, lever, mid, whole, models=models))
             slope = _slope(bases[variant], lo, hi, check, (lever.low, lever.high, mid))
             if slope is None:
                 ok = False
@@ -290,11 +347,13 @@ def classify(loaded: Loaded, variants: dict[Variant, list[tuple[int, Claim]]],
 
 
 def _at(loaded: Loaded, variant: Variant, claims: Sequence[tuple[int, Claim]], lever: Lever,
-        value: float, whole: dict[str, bool], others: dict[str, float] | None = None) -> Snapshot:
+        value: float, whole: dict[str, bool], others: dict[str, float] | None = None,
+        models: Models | None = None) -> Snapshot:
     """A snapshot with one lever at `value` (and `others` set); InputError naming the
     assumption when that value makes the instance invalid."""
     try:
-        return snapshot(loaded, variant, claims, {**(others or {}), lever.path: value}, whole)
+        return snapshot(loaded, variant, claims, {**(others or {}), lever.path: value}, whole,
+                        models)
     except InputError as exc:
         problems = [(f"assumption.{lever.assumption}",
                      f"{lever.path} = {value:g} (its range's end) makes the instance invalid: "
@@ -303,28 +362,29 @@ def _at(loaded: Loaded, variant: Variant, claims: Sequence[tuple[int, Claim]], l
 
 
 def linearise(loaded: Loaded, variants: dict[Variant, list[tuple[int, Claim]]],
-              linear: list[Lever], fixed: dict[str, float], whole: dict[str, bool]
-              ) -> list[Linearised]:
+              linear: list[Lever], fixed: dict[str, float], whole: dict[str, bool],
+              models: Models | None = None) -> list[Linearised]:
     """Each copy at theta0 (searched levers at `fixed`) and its bounds' derivatives in each
     linear lever, from theta0 and the range end farther from it (exact: the levers were
-    checked to be affine)."""
-    out = []
-    for variant, claims in variants.items():
-        base = snapshot(loaded, variant, claims, fixed, whole)
-        slopes = []
-        for lever in linear:
-            end = lever.high if lever.high - lever.value >= lever.value - lever.low else lever.low
-            moved = _at(loaded, variant, claims, lever, end, whole, fixed)
-            ends = (lever.value, end, lever.value) if end > lever.value else (
-                end, lever.value, lever.value)
+    checked to be affine). Lever by lever, so that copies of one scenario share its models."""
+    bases = {variant: snapshot(loaded, variant, claims, fixed, whole, models)
+             for variant, claims in variants.items()}
+    slopes: dict[Variant, list[dict[str, tuple[np.ndarray, np.ndarray]]]] = {
+        variant: [] for variant in variants}
+    for lever in linear:
+        end = lever.high if lever.high - lever.value >= lever.value - lever.low else lever.low
+        ends = (lever.value, end, lever.value) if end > lever.value else (
+            end, lever.value, lever.value)
+        for variant, claims in variants.items():
+            base = bases[variant]
+            moved = _at(loaded, variant, claims, lever, end, whole, fixed, models)
             pair = (base, moved) if end > lever.value else (moved, base)
             slope = _slope(base, pair[0], pair[1], None, ends)
             if slope is None:
                 raise RuntimeError(f"assumption {lever.assumption}: {lever.path} no longer "
                                    "enters the model linearly")
-            slopes.append(slope)
-        out.append(Linearised(variant, base, slopes))
-    return out
+            slopes[variant].append(slope)
+    return [Linearised(variant, bases[variant], slopes[variant]) for variant in variants]
 
 
 # --- the calibration LP -------------------------------------------------------------------------
@@ -405,6 +465,28 @@ def solve_lp(copies: list[Linearised], linear: list[Lever], active: set[Owner],
     # a shortfall within a claim's tolerance (`within`, items) is none, as the check judges it
     shortfall = {c: v for c, v in shortfall.items() if v > (within or {}).get(c, 1e-6)}
     return Answer(not shortfall, values, change, shortfall)
+
+
+def solve_shortfall(copies: list[Linearised], active: set[Owner], solver: str = "highs",
+                    within: dict[int, float] | None = None,
+                    memo: dict[tuple[int, frozenset[Owner]], Answer] | None = None) -> Answer:
+    """The least total shortfall of the active claim rows with the levers fixed (`solve_lp`
+    in mode `shortfall`), copy by copy: with the levers fixed the copies share no column, so
+    the least total is the sum of each copy's least, and a copy whose active rows did not
+    change is not solved again (`memo`, by the copy and its active rows). Infeasible, without
+    shortfall, when some copy has no plan at all."""
+    memo = {} if memo is None else memo
+    merged: dict[int, float] = {}
+    for part in copies:
+        mine = frozenset(o for o in part.base.owners if o in active)
+        key = (id(part), mine)
+        if key not in memo:
+            memo[key] = solve_lp([part], [], set(mine), solver, "shortfall", within=within)
+        answer = memo[key]
+        if not answer.feasible and not answer.shortfall:
+            return Answer(False)
+        merged.update(answer.shortfall)  # a claim's rows lie in one copy: no key twice
+    return Answer(not merged, {}, 0.0, merged)
 
 
 def _add_copy(lp: LinearProgram, copy: Linearised, k: int, up: np.ndarray, down: np.ndarray,
@@ -525,13 +607,18 @@ class Calibrator:
     """Calibrates the levers of one instance for a set of claims."""
 
     def __init__(self, loaded: Loaded, claims: list[Claim], solver: str = "highs") -> None:
-        self.loaded, self.claims, self.solver = loaded, claims, solver
         self.all = levers(loaded)
+        self.given = loaded
+        """The instance as given (its overrides as given: the key of the check's figures)."""
+        loaded = folded(loaded, {lv.path for lv in self.all})
+        self.loaded, self.claims, self.solver = loaded, claims, solver
         self.whole = {lv.path: lv.whole for lv in self.all}
         self.variants: dict[Variant, list[tuple[int, Claim]]] = {}
         for i, c in enumerate(claims):
             self.variants.setdefault(c.variant, []).append((i, c))
-        self.linear, self.searched, at_instance = classify(loaded, self.variants, self.all)
+        self.models = Models(loaded, self.whole)
+        self.linear, self.searched, at_instance = classify(loaded, self.variants, self.all,
+                                                           self.models)
         self._cache: dict[tuple[str | float, ...], list[Linearised]] = {
             ("exact", *(lv.value for lv in self.searched)): at_instance}
         self.hold_years = False
@@ -541,6 +628,10 @@ class Calibrator:
         self._ends: dict[str, float] | None = None
         self._preferred: dict[int, list[int]] = {}
         self._feasible: dict[tuple[Any, ...], bool] = {}
+        self._solved: dict[tuple[int, frozenset[Owner], str], Answer] = {}
+        self._by_copy: dict[tuple[int, frozenset[Owner]], Answer] = {}
+        self._holds: dict[tuple[Any, ...], dict[int, float] | None] = {}
+        self._alone: dict[tuple[int, frozenset[Owner]], bool] = {}
         self.peak_year: dict[int, int] = {}
 
     # -- the pieces --
@@ -564,7 +655,8 @@ class Calibrator:
                                 for b, r in zip(bases, reference, strict=True)]
         else:
             self._cache[key] = linearise(self.loaded, self.variants,
-                                         self.linear if slopes else [], fixed, self.whole)
+                                         self.linear if slopes else [], fixed, self.whole,
+                                         self.models)
         return self._cache[key]
 
     def active(self, subset: Sequence[int]) -> set[Owner]:
@@ -580,35 +672,90 @@ class Calibrator:
               exact: bool = False) -> Answer:
         """The calibration LP of a subset of claims, searched levers at `fixed`. A peak
         claim is met in one of the PEAK_YEARS years the instance as it is can produce most
-        in: the first that can hold it, or (`exact`) the one that needs the least change."""
+        in: the first that can hold it, or (`exact`) the one that needs the least change;
+        when none can, the first of the other years that can (mode `shortfall`: the first
+        of the preferred years without shortfall, else the first of them)."""
         copies = self.copies(fixed, slopes=mode != "shortfall", exact=exact)
-        for i in (j for j in subset if self.claims[j].requirement.kind == "peak"):
-            if self.hold_years and i in self.peak_year and not exact:
-                continue
-            years = self.preferred_years(i)[:PEAK_YEARS]
+
+        def solve(without: Sequence[int] = ()) -> Answer:
+            active = frozenset(o for o in self.active(subset) if o[0] not in without)
+            key = (id(copies), active, mode)  # the copies are kept: their ids stay theirs
+            if key not in self._solved:
+                if mode == "shortfall":
+                    answer = solve_shortfall(copies, set(active), self.solver,
+                                             memo=self._by_copy)
+                elif mode == "least" and not self._alone_feasible(copies, active):
+                    answer = Answer(False)
+                else:
+                    answer = solve_lp(copies, self.linear, set(active), self.solver, mode)
+                self._solved[key] = answer
+            return self._solved[key]
+
+        peaks = [j for j in subset if self.claims[j].requirement.kind == "peak"
+                 and not (self.hold_years and j in self.peak_year and not exact)]
+        relaxed = mode == "shortfall"  # whether the claims without the peaks were tried
+        for i in peaks:
+            years = self.preferred_years(i)
             best: tuple[float, int] | None = None
-            for year in years:
+            for n, year in enumerate(years):
+                if n >= PEAK_YEARS and (best is not None or mode == "shortfall"):
+                    break  # beyond the preferred years only when none of them can hold it
                 self.peak_year[i] = year
-                answer = solve_lp(copies, self.linear, self.active(subset), self.solver, mode)
+                answer = solve()
                 if answer.feasible and (best is None or answer.change < best[0] - 1e-12):
                     best = (answer.change, year)
-                    if not exact:
-                        break
+                    if not exact or answer.change <= 1e-12:
+                        break  # the first that holds it, or no change at all: the least
+                elif mode == "shortfall" and any(
+                        self.claims[j].variant != self.claims[i].variant
+                        for j in answer.shortfall):
+                    break  # short in another copy, which the year of this claim leaves alone
+                elif not answer.feasible and not relaxed:
+                    relaxed = True
+                    if not solve(without=peaks).feasible:
+                        # the other claims cannot hold even without the peaks: no year can
+                        for j in peaks:
+                            self.peak_year[j] = self.preferred_years(j)[0]
+                        return Answer(False)
             self.peak_year[i] = best[1] if best is not None else years[0]
-        return solve_lp(copies, self.linear, self.active(subset), self.solver, mode)
+        return solve()
+
+    def _alone_feasible(self, copies: list[Linearised], active: frozenset[Owner]) -> bool:
+        """Whether each copy holding a claim that failed on the instance as it is can hold
+        its claims on its own, the levers free within their ranges (a copy that cannot makes
+        the copies together infeasible: a necessary condition, a third of the LP's size
+        with three copies). Only when more than one copy is active."""
+        held = [c for c in copies if any(o in active for o in c.base.owners)]
+        if len(held) < 2:
+            return True
+        failing = set(self.failing)
+        for part in held:
+            mine = frozenset(o for o in part.base.owners if o in active)
+            if not any(o[0] in failing for o in mine):
+                continue
+            key = (id(part), mine)
+            if key not in self._alone:
+                self._alone[key] = solve_lp([part], self.linear, set(mine), self.solver,
+                                            "least").feasible
+            if not self._alone[key]:
+                return False
+        return True
 
     def preferred_years(self, claim: int) -> list[int]:
         """The years a peak claim may be met in, the one the instance as it is can produce
         most in first."""
         if claim not in self._preferred:
-            from capplan.questions.claims import Probe, production_terms
+            from capplan.questions.claims import Probe, known_yearly, yearly_key, yearly_most
 
             c = self.claims[claim]
-            variant = vary(self.loaded, c.scenario, [*self.loaded.overrides, *c.set])
-            probe = Probe(build(variant.instance), self.solver)
-            most = {year: probe.most(production_terms(probe.built, year))
-                    for year in planned_years(probe.built)}
-            self._preferred[claim] = sorted(most, key=lambda y: (-(most[y] or -INF), y))
+            most = known_yearly(yearly_key(self.given, c, self.solver))  # the check's
+            if most is None:
+                variant = vary(self.loaded, c.scenario, [*self.loaded.overrides, *c.set])
+                most = yearly_most(Probe(build(variant.instance), self.solver))
+            # in whole items, as the check reports them: years that tie up to the solver's
+            # tolerance are ranked earliest first, as the check names the year of a peak
+            self._preferred[claim] = sorted(
+                most, key=lambda y: (-whole(v) if (v := most[y]) is not None else INF, y))
         return self._preferred[claim]
 
     def feasible(self, subset: Sequence[int], fixed: dict[str, float]) -> bool:
@@ -831,14 +978,18 @@ class Calibrator:
         """Per claim of `subset`, its shortfall (items) with every lever fixed at `values`:
         empty when they hold together, None when the model has no plan at all."""
         fixed = {lv.path: values[lv.path] for lv in self.all}
-        copies = linearise(self.loaded, self.variants, [], fixed, self.whole)
+        key = (tuple(sorted(self.active(subset), key=str)), tuple(sorted(fixed.items())))
+        if key in self._holds:  # the rounding tries and the check ask the same again
+            known = self._holds[key]
+            return None if known is None else dict(known)
+        copies = linearise(self.loaded, self.variants, [], fixed, self.whole, self.models)
         within = {i: (HALF if self.claims[i].requirement.kind != "milestone" else
                       1e-6 * max(1.0, float(self.loaded.instance.remaining))) for i in subset}
-        answer = solve_lp(copies, [], self.active(subset), self.solver, "shortfall",
-                          within=within)
-        if not answer.feasible and not answer.shortfall:
-            return None
-        return answer.shortfall
+        answer = solve_shortfall(copies, self.active(subset), self.solver, within=within)
+        self._holds[key] = (None if not answer.feasible and not answer.shortfall
+                            else answer.shortfall)
+        known = self._holds[key]
+        return None if known is None else dict(known)
 
     def _needs(self, held: list[int], values: dict[str, float]) -> dict[str, list[int]]:
         """Per changed lever, the claims that fall short when it alone goes back."""

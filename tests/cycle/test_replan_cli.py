@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import capplan
 from builders import ACTUALS_HEADER, INSTANCES, SMALL, run_cli, write_file
 from capplan.cycle.ledger import latest_plan
 from capplan.inputs.load import load
@@ -213,12 +214,12 @@ def test_baseline_must_be_a_plan_of_the_same_instance(
 def test_shipped_example_actuals(capsys: pytest.CaptureFixture[str],
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The example actuals for Groningen are valid and re-plan from 2026: the 1,550 realised
-    in 2025 enter the history. Each move is traced by re-planning with one deviation set to
-    the baseline's plan: with overig-light's execution as planned (746, not 654) the p50 is
-    back in 2026Q1, so that shortfall takes all 3 months and is named rather than the
-    shortfall in every segment, which takes no more (the narrower cause wins a tie). With
-    Eemsdelta's engineering as planned (594, not 446: 25% short) the p95 comes back 3 of its
-    6 months, to 2028Q4; no other single deviation takes more."""
+    in 2025 enter the history. The baseline makes 2,000 in 2025 and reaches p50 (7,822 of
+    15,644) in 2025Q4 with 7,858 done; with 1,550 only 7,408 are done by then, and p50 moves
+    6 months to 2026Q2. Each move is traced by re-planning with one deviation set to the
+    baseline's plan: with Eemsdelta's and the other segments' engineering as planned (2,207,
+    not 1,862: 16% short) the p95 comes back 3 of its 6 months, to 2028Q4; no single
+    segment's engineering takes as much, nor does any other deviation."""
     code, out, err = run_cli(capsys, monkeypatch, "replan",
                              str(INSTANCES / "groningen-2024.toml"), "--actuals",
                              str(INSTANCES / "groningen-actuals-2025.csv"), "--as-of", "2025",
@@ -228,11 +229,26 @@ def test_shipped_example_actuals(capsys: pytest.CaptureFixture[str],
     assert {r["year"]: r["completed"] for r in doc["trajectory"]}[2025] == 1550
     assert doc["start"] == "2026"
     moves = {move.split()[0]: move for move in doc["milestone_moves"]}
-    assert moves["p50"] == (
-        "p50 moved from 2026Q1 to 2026Q2 (+3 months): execution's shortfall in overig-light "
-        "(654 finished of 746 planned, 12% short) accounts for all 3 months (as planned: "
-        "2026Q1)")
+    assert moves["p50"].startswith("p50 moved from 2025Q4 to 2026Q2 (+6 months): ")
     assert moves["p95"] == (
-        "p95 moved from 2028Q3 to 2029Q1 (+6 months): engineering's shortfall in "
-        "eemsdelta-light (446 finished of 594 planned, 25% short) accounts for 3 of the 6 "
-        "months (as planned: 2028Q4)")
+        "p95 moved from 2028Q3 to 2029Q1 (+6 months): engineering's shortfall in every "
+        "segment (1,862 finished of 2,207 planned, 16% short) accounts for 3 of the 6 months "
+        "(as planned: 2028Q4)")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "capplan.cycle.causes._taken drops a deviation whose removal brings the milestone back "
+    "before the re-plan's start (the label 'before 2026' has no month), so the sentence "
+    "says no single shortfall takes any of the move away"))
+def test_a_shortfall_that_takes_a_milestone_back_into_the_history_is_named(
+        tmp_path: Path) -> None:
+    """With execution as planned in every segment (2,000 in 2025, not 1,550) the 7,858 done
+    by the end of 2025 reach p50 (7,822) before the re-plan's start: that shortfall accounts
+    for all 6 months of p50's move."""
+    result = capplan.replan(str(INSTANCES / "groningen-2024.toml"),
+                            actuals=str(INSTANCES / "groningen-actuals-2025.csv"),
+                            as_of="2025", ledger=tmp_path / "ledger.sqlite")
+    moves = {move.split()[0]: move for move in result.to_dict()["milestone_moves"]}
+    assert moves["p50"].startswith(
+        "p50 moved from 2025Q4 to 2026Q2 (+6 months): execution's shortfall in every segment "
+        "(1,550 finished of 2,000 planned, 22% short) accounts for all 6 months")

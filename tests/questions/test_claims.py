@@ -87,6 +87,19 @@ def test_a_production_claim_needs_exactly_250_more_ready_designs(tmp_path: Path)
         result.sentences())
 
 
+def test_an_override_of_an_assumption_is_where_it_starts_not_where_it_stays(
+        tmp_path: Path) -> None:
+    """--set segment.houses.in_progress.ready=400: 2025 can make at most 400; >= 750 needs
+    750 ready (as without the override), 350 more than the 400 it starts from."""
+    result = claims(toy(tmp_path, READY), claims_file(tmp_path,
+                                                      ("y2025", "production 2025 >= 750")),
+                    overrides=["segment.houses.in_progress.ready=400"])
+    doc = result.to_dict()
+    assert doc["claims"][0]["model_value"] == 400
+    assert doc["calibration"]["status"] == "found"
+    assert [(c["from"], c["to"]) for c in doc["calibration"]["changes"]] == [(400, 750)]
+
+
 def test_a_claim_that_already_holds_changes_nothing(tmp_path: Path) -> None:
     """2025 >= 500 holds with the 500 ready designs: no change."""
     result = claims(toy(tmp_path, READY), claims_file(tmp_path,
@@ -110,6 +123,26 @@ def test_two_claims_that_conflict_are_reported_as_the_conflict(tmp_path: Path) -
     assert doc["conflict"] == ["y2025", "few"]
     assert doc["left_out"] == ["y2025"]
     assert doc["changes"] == []
+
+
+def test_a_peak_claim_is_tried_in_every_year_before_it_is_said_not_to_hold(
+        tmp_path: Path) -> None:
+    """Some year >= 1,000 and done by the end of 2028 at most 1,400. On its own the peak is
+    reached in 2026, 2027, 2028, 2029 and 2030 alike (capacity 500 + 250 + 250 = 1,000 from
+    2026 on, 1,500 designed by then plus 500 ready): the preferred years are 2026-2028, the
+    earliest of the equals. With 1,400 done by 2028 (history 500, so at most 900 planned in
+    2025-2028) none of those years can make 1,000; 2029 can (1,000 in 2029, the other 1,000
+    in 2030): the claims hold together as the instance is, no conflict, nothing changes."""
+    result = claims(toy(tmp_path, READY), claims_file(
+        tmp_path, ("peak", "peak production >= 1000"), ("late", "cumulative 2028 <= 1400")))
+    doc = result.to_dict()
+    assert [(c["holds"], c["model_value"]) for c in doc["claims"]] == [(True, 1000),
+                                                                      (True, 500)]
+    assert result.checked[0].year == 2026
+    calibration = doc["calibration"]
+    assert (calibration["status"], calibration["changes"], calibration["conflict"]) == (
+        "found", [], [])
+    assert calibration["verified"] is True
 
 
 def test_a_range_that_stops_a_claim_is_named_with_the_value_it_needs(tmp_path: Path) -> None:
@@ -167,6 +200,49 @@ def test_write_saves_the_calibrated_instance_with_marks(tmp_path: Path) -> None:
         "in_progress = { ready = 500 }  # assumption: 500 designs ready at the start"]
     again = claims(target, tmp_path / "claims.toml")
     assert again.checked[0].holds and again.calibration.changes() == []
+
+
+def _as_workbook(folder: Path, toml: Path) -> Path:
+    from capplan.inputs.load import load
+    from capplan.inputs.workbook import template
+
+    book = folder / "toy.xlsx"
+    book.write_bytes(template(load(toml).instance))
+    return book
+
+
+def test_a_workbook_carries_the_assumptions_to_calibrate(tmp_path: Path) -> None:
+    """The toy with its ready designs as an assumption, written to the template and read
+    back: the sheet assumptions holds the block, and the calibration is the TOML's (2025 >=
+    750 needs 750 ready, 250 more)."""
+    book = _as_workbook(tmp_path, toy(tmp_path, READY))
+    result = claims(book, claims_file(tmp_path, ("y2025", "production 2025 >= 750")))
+    changes = result.to_dict()["calibration"]["changes"]
+    assert [(c["assumption"], c["from"], c["to"]) for c in changes] == [
+        ("ready-at-start", 500, 750)]
+
+
+@pytest.mark.parametrize(("cells", "expected"), [
+    ({"C3": 400, "D3": 300}, "assumption.[0].range (sheet assumptions, row 3, column low (C3)): "
+                             "[400, 300] is empty (low must be below high)"),
+    ({"B3": "segment.flats.in_progress.ready"},
+     "assumption.ready-at-start.paths (sheet assumptions, row 3, column paths (B3)): "
+     "'segment.flats.in_progress.ready' matches nothing"),
+])
+def test_a_bad_assumption_in_a_workbook_names_its_cell(tmp_path: Path, cells: dict[str, object],
+                                                       expected: str) -> None:
+    from openpyxl import load_workbook
+
+    from capplan.errors import InputError
+
+    book = _as_workbook(tmp_path, toy(tmp_path, READY))
+    workbook = load_workbook(book)
+    for cell, value in cells.items():
+        workbook["assumptions"][cell] = value
+    workbook.save(book)
+    with pytest.raises(InputError) as caught:
+        claims(book, claims_file(tmp_path, ("y2025", "production 2025 >= 750")))
+    assert expected in caught.value.message()
 
 
 @pytest.mark.parametrize(("blocks", "claim", "expected"), [

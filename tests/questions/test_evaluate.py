@@ -24,13 +24,13 @@ GRONINGEN = INSTANCES / "groningen-2024.toml"
 def test_sodm_table_arithmetic() -> None:
     """The SodM table (docs/sources.md#yearly-targets): from 1,637 before 2021, the yearly
     figures add up to the cumulative column 2,298 ... 15,644; 95% of 15,644 (14,862) is passed
-    in 2028 (14,908) and 100% in 2029 (2030, where the optimal plan still has work, stays at
-    15,644). With a scope of 17,500 the column ends at 17,500 in 2031."""
+    in 2028 (14,908) and 100% in 2029 (the optimal plan finishes in 2029Q4 too, so the table
+    ends there). With a scope of 17,500 the column ends at 17,500 in 2031."""
     base = load(GRONINGEN).instance
     targets = read_targets(INSTANCES / "sodm-2024-targets.csv", base)
     table = evaluate(base, targets).table
     assert list(table["cumulative"]) == [2298, 3336, 4458, 5858, 7858, 10658, 13458, 14908,
-                                         15644, 15644]  # 2030: the optimal plan's last year
+                                         15644]
     assert implied_milestones(base, targets) == {"p50": 2025, "p95": 2028, "finish": 2029}
     large = load(GRONINGEN, "scope-17500").instance
     targets = read_targets(INSTANCES / "sodm-2024-targets-17500.csv", large)
@@ -121,10 +121,17 @@ def test_optimal_column_covers_every_year_of_the_plan() -> None:
 
 
 def test_groningen_optimal_column_adds_up_to_the_scope() -> None:
-    """SodM's targets end in 2029; the optimal plan finishes in 2030 (docs/sources.md#scope:
-    15,644): its column, history included, adds up to the scope, 1,637 before 2021 aside."""
-    base = load(GRONINGEN).instance
-    targets = read_targets(INSTANCES / "sodm-2024-targets.csv", base)
-    table = evaluate(base, targets).table
-    assert base.history.completed_before + sum(table["optimal"]) == base.scope
-    assert list(table["year"])[-1] > max(targets)
+    """SodM's targets end in 2029; the optimal plan finishes in 2029Q4 (docs/sources.md#scope:
+    15,644): its column, history included, adds up to the scope, 1,637 before 2021 aside, and
+    the table covers every year to the later of the two. A plan that finishes after the
+    targets' last year (the scenario pessimistic, 480 days of engineering) adds its later
+    years to the table, and its column adds up to the scope as well."""
+    for scenario in (None, "pessimistic"):
+        base = load(GRONINGEN, scenario).instance
+        targets = read_targets(INSTANCES / "sodm-2024-targets.csv", base)
+        result = evaluate(base, targets)
+        table = result.table
+        assert base.history.completed_before + sum(table["optimal"]) == base.scope
+        finish = int(str(result.optimal.milestones["finish"])[:4])
+        assert list(table["year"])[-1] == max(max(targets), finish)
+    assert finish > max(targets)  # the pessimistic plan runs past 2029
