@@ -257,6 +257,17 @@ def _all_planned(actuals: Actuals, cells: pd.DataFrame, wholes: list[Deviation],
         return None
 
 
+def _reached_by(label: str | None) -> str | None:
+    """A milestone label as a quarter to measure from: `before 2026` (reached in the history,
+    before the re-plan's first period) counts as reached by the end of 2025Q4, `before 2026Q3`
+    by the end of 2026Q2: the latest it can have been reached."""
+    if label is None or not label.startswith("before "):
+        return label
+    start = label.split()[1]
+    year, quarter = int(start[:4]), int(start[5]) if "Q" in start else 1
+    return f"{year}Q{quarter - 1}" if quarter > 1 else f"{year - 1}Q4"
+
+
 def _taken(name: str, d: Deviation, tried: Callable[[Deviation], Milestones | None],
            now: Milestones, later: bool) -> tuple[int, str | None] | None:
     """Months of the move of milestone `name` that go away without deviation d, and where the
@@ -265,7 +276,7 @@ def _taken(name: str, d: Deviation, tried: Callable[[Deviation], Milestones | No
     if milestones is None:
         return None
     without = milestones.get(name)
-    months = months_between(without, now.get(name))
+    months = months_between(_reached_by(without), now.get(name))
     if months is None:  # beyond the horizon on one side: not measured in months
         return None
     return (months if later else -months), without

@@ -10,7 +10,7 @@ import pytest
 
 from builders import ACTUALS_HEADER, SMALL, write_file
 from capplan.cycle.actuals import AsOf, read_actuals, split_integer
-from capplan.cycle.causes import _restocked, _room
+from capplan.cycle.causes import _reached_by, _restocked, _room
 from capplan.cycle.replan import Baseline, replan, resume, variance
 from capplan.errors import InputError
 from capplan.inputs.load import load
@@ -187,3 +187,14 @@ def test_stocks_follow_the_items_set_to_plan() -> None:
     assert _room("engineering", 100, stock, 10) == 40
     assert _room("execution", 100, stock, 10) == 48
     assert _room("engineering", -100, stock, 10) == -48
+
+
+@pytest.mark.parametrize(("label", "quarter"), [
+    ("before 2026", "2025Q4"), ("before 2026Q3", "2026Q2"), ("before 2026Q1", "2025Q4"),
+    ("2027Q2", "2027Q2"), (None, None),
+])
+def test_a_milestone_in_the_history_is_measured_from_the_latest_quarter_it_can_be(
+        label: str | None, quarter: str | None) -> None:
+    """`before START` (reached before the re-plan's first period) is measured as reached by
+    the end of the quarter before START; other labels are themselves."""
+    assert _reached_by(label) == quarter
