@@ -141,6 +141,8 @@ def explain(
     solver: SolverOpt = Solver.highs,
     format: FormatOpt = Format.table,
     out: OutOpt = None,
+    ledger: LedgerOpt = None,
+    no_ledger: NoLedgerOpt = False,
     lang: LangOpt = None,
     quiet: QuietOpt = False,
     log_level: LogLevelOpt = LogLevel.info,
@@ -148,7 +150,7 @@ def explain(
     """Why the tail: what the last 5% and 1% are made of, what binds there, and the single
     change that shortens it most."""
     import capplan
-    from capplan.cli.output import emit, say
+    from capplan.cli.output import emit, record, say
     from capplan.cli.progress import working
     from capplan.report.words import speaking
 
@@ -160,6 +162,7 @@ def explain(
             instance, scenario=scenario, overrides=set_ or (), solver=solver.value
         )
     if result.tail is None:
+        record(result, ledger, no_ledger)
         say(result.sentences(), lang and lang.value)
         return
     with speaking(lang and lang.value):
@@ -169,6 +172,7 @@ def explain(
             out,
             main_table="segments",
             lines=result.sentences(),
+            record_to=(ledger, no_ledger),
         )
 
 
@@ -186,6 +190,8 @@ def tradeoff(
     solver: SolverOpt = Solver.highs,
     format: FormatOpt = Format.table,
     out: OutOpt = None,
+    ledger: LedgerOpt = None,
+    no_ledger: NoLedgerOpt = False,
     lang: LangOpt = None,
     quiet: QuietOpt = False,
     log_level: LogLevelOpt = LogLevel.info,
@@ -211,7 +217,7 @@ def tradeoff(
             solver=solver.value,
         )
     with speaking(lang and lang.value):
-        emit(result, format, out, main_table="tradeoff")
+        emit(result, format, out, main_table="tradeoff", record_to=(ledger, no_ledger))
 
 
 def evaluate(

@@ -123,13 +123,16 @@ def test_runs_bad_input(args: list[str], message: str, capsys: pytest.CaptureFix
     assert code == 2 and message in err
 
 
-def test_reproduce_other_commands(capsys: pytest.CaptureFixture[str],
+@pytest.mark.parametrize("command", [["whatif", TOY, "--add", "execution=+1@2026"],
+                                     ["explain", TOY], ["tradeoff", TOY, "--periods", "1"]])
+def test_reproduce_other_commands(command: list[str], capsys: pytest.CaptureFixture[str],
                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """A whatif run is replayed on its recorded instance and gives the same document."""
-    code, _, err = run_cli(capsys, monkeypatch, "whatif", TOY, "--add", "execution=+1@2026")
-    assert code == 0, err
+    """A whatif, explain or tradeoff run of the command line is recorded, and replayed on its
+    recorded instance gives the same document."""
+    code, _, err = run_cli(capsys, monkeypatch, *command)
+    assert code == 0 and "recorded as run 1" in err, err
     code, out, err = run_cli(capsys, monkeypatch, "runs", "reproduce", "1")
-    assert code == 0 and "run 1 (whatif): identical results" in out, err
+    assert code == 0 and f"run 1 ({command[0]}): identical results" in out, err
 
 
 def test_concurrent_writers(_ledger_in_tmp: Path) -> None:
