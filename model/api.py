@@ -329,12 +329,13 @@ def residents(instance: str | Path | Loaded, register: str | Path, *, rule: str 
     return ResidentsResult(loaded, reg, result, rule, samples, seed, (solver, None))
 
 
-def template(from_: str | Path | Loaded | None = None) -> bytes:
+def template(from_: str | Path | Loaded | None = None, lang: str = "en") -> bytes:
     """An Excel instance template (.xlsx bytes): a sheet per part, headers, units and
-    validation; filled from an instance when given."""
+    validation; filled from an instance when given; its units, notes, meanings and
+    validation messages in `lang` (en or nl; sheets, headers and keys are the same)."""
     from capplan.inputs.workbook import template as make_template
 
-    return make_template(load(from_).instance if from_ is not None else None)
+    return make_template(load(from_).instance if from_ is not None else None, lang)
 
 
 def synthetic_register(instance: str | Path | Loaded, *, seed: int = 1,

@@ -125,12 +125,15 @@ def template(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite the file if it exists.")
     ] = False,
+    lang: LangOpt = None,
 ) -> None:
-    """Write an Excel instance template: a sheet per part, headers, units, validation."""
+    """Write an Excel instance template: a sheet per part, headers, units, validation (its
+    help in --lang; sheet names, headers and keys are the same in every language)."""
     import capplan
     from capplan.cli.output import out_console
     from capplan.errors import InputError
     from capplan.report.files import write_files
+    from capplan.report.words import checked
 
     if workbook.suffix.lower() != ".xlsx":
         raise InputError(str(workbook), [("", "the template must be an .xlsx file")])
@@ -139,7 +142,7 @@ def template(
             str(workbook),
             [("", "exists; a filled workbook is not overwritten (give --force to replace it)")],
         )
-    content = capplan.template(from_)
+    content = capplan.template(from_, lang=checked(lang and lang.value))
     write_files(workbook.parent if str(workbook.parent) else Path("."), {workbook.name: content})
     out_console.print(
         f"wrote {workbook}" + (f" (filled from {from_})" if from_ else ""), markup=False

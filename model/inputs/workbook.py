@@ -7,11 +7,15 @@ assumptions as one row per item (a risk's effects one row each; an assumption's 
 low and high). Profiles (`released`, capacity `extra`) are written `2025=800; 2026=400`, lists
 (`segments`, `terms`) comma-separated. Reading gives the same raw mapping as TOML, so the same
 schema validates it; each key remembers its cell, so a message names sheet, row and column.
+The template's help (units, notes, meanings, validation messages) is written in English or
+Dutch (`templates/workbook.nl.toml`); sheet names, headers and keys are the same in both.
 """
 
 from __future__ import annotations
 
 import io
+import tomllib
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -109,6 +113,42 @@ ENUMS = {("capacity", "stage"): ["engineering", "execution"],
          ("measures", "mode"): ["in", "out", "choose"],
          ("risks", "distribution"): ["fixed", "uniform", "triangular", "choice"]}
 FIRST_DATA_ROW = 3
+LANGS = ("en", "nl")
+VALIDATION = {"choose": "Choose one of: {choices}.", "whole": "A whole number, 0 or more.",
+              "number": "A number, 0 or more.", "share": "A share between 0 and 1."}
+"""The sentence ending a validation message, by the kind of rule ({choices}: the values)."""
+WORDING = {"nl": Path(__file__).parent / "templates" / "workbook.nl.toml"}
+"""The translations of the template's help, by language (English is SHEETS, KEYS and
+VALIDATION themselves)."""
+
+
+@cache
+def wording(lang: str = "en") -> dict[str, dict[str, Any]]:
+    """The template's help in `lang`: `units` (English unit -> text), `notes` (sheet ->
+    column -> note), `meanings` (sheet -> key -> meaning) and `validation` (kind ->
+    sentence); ValueError for a language other than en or nl."""
+    if lang not in LANGS:
+        raise ValueError(f"language {lang!r}: choose nl or en")
+    if lang in WORDING:
+        return tomllib.loads(WORDING[lang].read_text(encoding="utf-8"))
+    columns = [c for table in (SHEETS, KEYS) for rows in table.values() for c in rows]
+    return {"units": {unit: unit for _, unit, _ in columns if unit},
+            "notes": {sheet: {name: note for name, _, note in rows if note}
+                      for sheet, rows in SHEETS.items()},
+            "meanings": {sheet: {key: meaning for key, _, meaning in rows}
+                         for sheet, rows in KEYS.items()},
+            "validation": dict(VALIDATION)}
+
+
+def _say(words: dict[str, dict[str, Any]], part: str, english: str, sheet: str = "",
+         key: str = "") -> str:
+    """The text of `part` for an English text (a unit by itself, a note or meaning by sheet
+    and key) in the chosen wording; the English text where the wording lacks it."""
+    if not english:
+        return ""
+    table = words.get(part, {})
+    found = table.get(sheet, {}).get(key) if sheet else table.get(english)
+    return str(found) if found is not None else english
 
 
 def _profile(values: dict[str, Any] | None) -> str:
@@ -167,12 +207,15 @@ def _toml(value: Any) -> str:
     return json.dumps(value)
 
 
-def template(instance: Instance | None = None) -> bytes:
+def template(instance: Instance | None = None, lang: str = "en") -> bytes:
     """An .xlsx workbook with a sheet per part of the instance format: headers, units, data
-    validation (lists for enums, ranges for numbers), filled from `instance` if given."""
+    validation (lists for enums, ranges for numbers), filled from `instance` if given; its
+    help (units, notes, meanings, validation messages) in `lang` (en or nl), its sheet
+    names, headers and keys the same in every language."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    words = wording(lang)
     book = Workbook()
     for sheet in list(book.worksheets):
         book.remove(sheet)
@@ -181,20 +224,22 @@ def template(instance: Instance | None = None) -> bytes:
         ws = book.create_sheet(sheet)
         for col, (name, unit, note) in enumerate(columns, start=1):
             ws.cell(1, col, name).font = Font(bold=True)
-            ws.cell(2, col, unit).font = Font(italic=True, color="808080")
+            ws.cell(2, col, _say(words, "units", unit)).font = Font(italic=True,
+                                                                    color="808080")
             if note:
                 from openpyxl.comments import Comment
 
-                ws.cell(1, col).comment = Comment(note, "capplan")
+                ws.cell(1, col).comment = Comment(_say(words, "notes", note, sheet, name),
+                                                  "capplan")
             ws.column_dimensions[ws.cell(1, col).column_letter].width = max(12, len(name) + 2)
             letter = ws.cell(1, col).column_letter
             cells = f"{letter}{FIRST_DATA_ROW}:{letter}500"
-            rule = _validation(sheet, name, unit, note)
+            rule = _validation(sheet, name, unit, note, words)
             if rule is None:
                 continue
             ws.add_data_validation(rule)
             rule.add(cells)
-        rows = _with_keys(sheet, filled[sheet])
+        rows = _with_keys(sheet, filled[sheet], words)
         for r, row in enumerate(rows, start=FIRST_DATA_ROW):
             for c, value in enumerate(row, start=1):
                 ws.cell(r, c, value)
@@ -207,32 +252,38 @@ def template(instance: Instance | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def _validation(sheet: str, name: str, unit: str, note: str) -> DataValidation | None:
+def _validation(sheet: str, name: str, unit: str, note: str,
+                words: dict[str, dict[str, Any]] | None = None) -> DataValidation | None:
     """The data validation of a column, enforced (a wrong value is refused with a message
-    naming the column, what it holds and its unit): a list for enums, whole numbers >= 0 for
-    counts, numbers >= 0 for days, weights, capacities and costs, 0..1 for shares."""
+    naming the column, what it holds and its unit, in the wording `words`, default English):
+    a list for enums, whole numbers >= 0 for counts, numbers >= 0 for days, weights,
+    capacities and costs, 0..1 for shares. The kind of rule follows the English unit."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    what = f"{name}: {note or unit}" + (f" ({unit})" if unit and note else "")
+    words = words if words is not None else wording("en")
+    said_unit, said_note = _say(words, "units", unit), _say(words, "notes", note, sheet, name)
+    what = f"{name}: {said_note or said_unit}" + (f" ({said_unit})" if unit and note else "")
     if (sheet, name) in ENUMS:
         rule = DataValidation(type="list", formula1='"' + ",".join(ENUMS[sheet, name]) + '"',
                               allow_blank=True)
-        message = f"{what}. Choose one of: {', '.join(ENUMS[sheet, name])}."
+        kind = "choose"
     elif (sheet, name) in WHOLE:
         rule = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
                               allow_blank=True)
-        message = f"{what}. A whole number, 0 or more."
+        kind = "whole"
     elif unit in ("items", "days", "weight", "per year", "per unit-year") or \
             unit.startswith("per year /"):
         rule = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
                               allow_blank=True)
-        message = f"{what}. A number, 0 or more."
+        kind = "number"
     elif unit.startswith("0..1") or unit == "share per year":
         rule = DataValidation(type="decimal", operator="between", formula1="0", formula2="1",
                               allow_blank=True)
-        message = f"{what}. A share between 0 and 1."
+        kind = "share"
     else:
         return None
+    sentence = str(words.get("validation", {}).get(kind, VALIDATION[kind]))
+    message = f"{what}. " + sentence.format(choices=", ".join(ENUMS.get((sheet, name), [])))
     rule.showErrorMessage = True
     rule.errorStyle = "stop"
     rule.errorTitle = f"{sheet}: {name}"[:32]
@@ -243,13 +294,17 @@ def _validation(sheet: str, name: str, unit: str, note: str) -> DataValidation |
     return rule
 
 
-def _with_keys(sheet: str, rows: list[list[Any]]) -> list[list[Any]]:
-    """A key/value sheet's rows with every key listed, each with its unit and meaning (keys
-    without a value left blank: the default applies); other sheets' rows as they are."""
+def _with_keys(sheet: str, rows: list[list[Any]],
+               words: dict[str, dict[str, Any]] | None = None) -> list[list[Any]]:
+    """A key/value sheet's rows with every key listed, each with its unit and meaning in the
+    wording `words` (default English; keys without a value left blank: the default applies);
+    other sheets' rows as they are."""
     if sheet not in KEYS:
         return rows
+    words = words if words is not None else wording("en")
     values = {str(row[0]): row[1] for row in rows}
-    return [[key, values.get(key), unit, meaning] for key, unit, meaning in KEYS[sheet]]
+    return [[key, values.get(key), _say(words, "units", unit),
+             _say(words, "meanings", meaning, sheet, key)] for key, unit, meaning in KEYS[sheet]]
 
 
 def _cells(path: Path) -> dict[str, list[tuple[int, dict[str, Any]]]]:
