@@ -653,9 +653,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return job_started(request, job_id)
 
     @app.get("/template.xlsx")
-    async def template() -> Response:
-        """The Excel instance template to fill and upload."""
-        return Response(api.template(), media_type="application/vnd.openxmlformats-"
+    async def template(request: Request) -> Response:
+        """The Excel instance template to fill and upload, in the page's language."""
+        return Response(api.template(lang=language(request)),
+                        media_type="application/vnd.openxmlformats-"
                         "officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": 'attachment; filename="template.xlsx"'})
 

@@ -284,11 +284,18 @@ def test_every_response_forbids_foreign_scripts(client: TestClient) -> None:
 
 
 def test_excel_template_uploaded_filled_is_the_instance(client: TestClient) -> None:
-    """The template filled from the toy (as `capplan template --from toy` writes it) uploads
-    as an instance with the toy's scope."""
+    """The blank template downloads in the page's language; the Dutch template filled from the
+    toy (as `capplan template --from toy --lang nl` writes it) uploads as an instance with the
+    toy's scope."""
     blank = client.get("/template.xlsx")
     assert blank.status_code == 200 and blank.content[:2] == b"PK"
-    filled = capplan.template("toy")
+    assert blank.content == capplan.template()
+    client.cookies.set("lang", "nl")
+    try:  # the page's language: the Dutch template (units, notes and meanings in Dutch)
+        assert client.get("/template.xlsx").content == capplan.template(lang="nl")
+    finally:
+        client.cookies.delete("lang")
+    filled = capplan.template("toy", lang="nl")
     response = client.post("/upload", files={"instance": ("toy.xlsx", filled,
                                                           "application/octet-stream")},
                            follow_redirects=False)
