@@ -13,8 +13,11 @@ from capplan.cli.options import (
     InstanceArg,
     LangOpt,
     LedgerOpt,
+    LogLevel,
+    LogLevelOpt,
     NoLedgerOpt,
     OutOpt,
+    QuietOpt,
     SetOpt,
     Solver,
     SolverOpt,
@@ -49,16 +52,24 @@ def claims(
     ledger: LedgerOpt = None,
     no_ledger: NoLedgerOpt = False,
     lang: LangOpt = None,
+    quiet: QuietOpt = False,
+    log_level: LogLevelOpt = LogLevel.info,
 ) -> None:
     """Check published claims on the instance, and find the least change to its declared
     assumptions under which they all hold (or the claims that cannot hold together)."""
     import capplan
     from capplan.cli.output import emit
     from capplan.cli.output import write as stage
+    from capplan.cli.progress import working
 
-    result = capplan.claims(
-        instance, claims_file, write=write, overrides=set_ or (), solver=solver.value
-    )
+    with (
+        working("claims", quiet=quiet, log_level=log_level.value,
+                unit="claims checked") as advance,
+        capplan.api.reporting(advance),
+    ):
+        result = capplan.claims(
+            instance, claims_file, write=write, overrides=set_ or (), solver=solver.value
+        )
     from capplan.report.words import speaking
 
     with speaking(lang and lang.value):

@@ -48,10 +48,12 @@ def logger(level: str = "info") -> logging.Logger:
 
 @contextmanager
 def working(
-    description: str, *, quiet: bool = False, log_level: str = "info", total: int | None = None
+    description: str, *, quiet: bool = False, log_level: str = "info", total: int | None = None,
+    unit: str = "solves",
 ) -> Iterator[Callable[[int, int], None]]:
     """Progress of the work inside the block: a display on a terminal, log lines elsewhere,
-    nothing with `quiet`. Yields `advance(k, total)`: k more steps of `total`."""
+    nothing with `quiet`. Yields `advance(k, total)`: k more steps of `total`, counted in
+    `unit` (solves, or claims checked)."""
     from capplan.cli.output import console
 
     err = console(stderr=True)
@@ -72,12 +74,13 @@ def working(
         now = time.monotonic()
         if now - state["said"] >= INTERVAL:
             state["said"] = now
-            log.info("%s: %d/%d solves, %.1f s", description, state["done"], of, now - began)
+            log.info("%s: %d/%d %s, %.1f s", description, state["done"], of, unit,
+                     now - began)
 
     yield advance
     seconds = time.monotonic() - began
     if seconds >= INTERVAL:
-        steps = f", {state['done']} solves" if state["done"] else ""
+        steps = f", {state['done']} {unit}" if state["done"] else ""
         log.info("%s: done%s in %.1f s", description, steps, seconds)
 
 

@@ -13,7 +13,10 @@ from capplan.cli.options import (
     InstanceArg,
     LangOpt,
     LedgerOpt,
+    LogLevel,
+    LogLevelOpt,
     NoLedgerOpt,
+    QuietOpt,
     ScenarioOpt,
     SetOpt,
     Solver,
@@ -102,6 +105,8 @@ def sweep(
     ledger: LedgerOpt = None,
     no_ledger: NoLedgerOpt = False,
     lang: LangOpt = None,
+    quiet: QuietOpt = False,
+    log_level: LogLevelOpt = LogLevel.info,
 ) -> None:
     """Sample the risk register, plan every sample, and report the spread of the finish, the
     yearly production, each risk's weight, and (with --robust) targets to promise. With
@@ -118,8 +123,9 @@ def sweep(
         if shards:
             _usage(f"unexpected arguments {' '.join(map(str, shards))} (only `capplan sweep "
                    "merge` takes shard files)")
-        with progress_bar("sampling") as advance:
-            tell = _progress(samples, advance, shard is not None)
+        with progress_bar("sampling", enabled=not quiet) as advance:
+            tell = _progress(samples, advance, shard is not None,
+                             quiet or log_level.value in ("warning", "error"))
             if shard is not None:
                 if robust is not None:
                     _usage("--robust needs every sample: run it on the merged sweep's "
@@ -175,10 +181,11 @@ PLAIN_EVERY = 0.1
 
 
 def _progress(samples: int, advance: Callable[[int, int], None],
-              shard: bool) -> Callable[[int, int], None]:
+              shard: bool, silent: bool = False) -> Callable[[int, int], None]:
     """The sweep's progress: the number of solves said up front on standard error (samples,
     and the tornado's), then the bar on a terminal, or plain lines (`sweep: 300/1,400 solves,
-    12 s`) when standard error is not one (a log, a batch job)."""
+    12 s`) when standard error is not one (a log, a batch job); none of these lines when
+    `silent` (--quiet, or --log-level warning or error)."""
     import sys
     import time
 
@@ -186,6 +193,9 @@ def _progress(samples: int, advance: Callable[[int, int], None],
     plain = not sys.stderr.isatty()
 
     def tell(k: int, total: int) -> None:
+        if silent:
+            advance(k, total)
+            return
         if not state["said"]:
             state["said"] = True
             what = ("this shard's tasks" if shard else

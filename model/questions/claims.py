@@ -497,9 +497,13 @@ def check(probe: Probe, claim: Claim) -> Checked:
 
 def check_all(loaded: Loaded, claims: list[Claim], solver: str = "highs") -> list[Checked]:
     """Every claim checked on the instance as it is, one model per scenario and overrides."""
+    from capplan.questions.compare import progress_of
+
+    progress = progress_of(None)  # the caller's display, if it set one (`reporting`)
     probes: dict[tuple[str | None, tuple[str, ...]], Probe] = {}
     out = []
     for claim in claims:
+        progress(1, len(claims))
         key = (claim.scenario, tuple(claim.set))  # the plan's name changes not the model
         if key not in probes:
             variant = vary(loaded, claim.scenario, [*loaded.overrides, *claim.set])

@@ -141,6 +141,31 @@ def test_long_command_logs_progress_off_a_terminal(capsys: pytest.CaptureFixture
     assert code == 0 and "capplan INFO" not in err
 
 
+def test_claims_and_sweep_progress_off_a_terminal(capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """claims counts the claims it has checked (the shipped file's 9) in log lines; sweep
+    says its solves up front and as it goes (4 samples by year, no tornado); --quiet
+    silences both."""
+    monkeypatch.setattr(progress, "INTERVAL", 0.0)
+    by_year = ["--set", 'programme.granularity="year"', "--no-ledger"]
+    claims = ["claims", "groningen-2024", "--claims", "groningen-2024-claims", "--no-ledger"]
+    code, _, err = run(capsys, monkeypatch, *claims)
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if " capplan INFO claims: " in line]
+    assert [line.split("claims: ")[1].split(",")[0] for line in lines[:-1]] == [
+        f"{k}/9 claims checked" for k in range(1, 10)]
+    assert "claims: done, 9 claims checked in" in lines[-1]
+    code, _, err = run(capsys, monkeypatch, *claims, "--quiet")
+    assert code == 0 and "capplan INFO" not in err
+    sweep = ["sweep", "groningen-2024", "--samples", "4", "--tornado-samples", "0",
+             "--workers", "1", *by_year]
+    code, _, err = run(capsys, monkeypatch, *sweep)
+    assert code == 0 and "sweep: 4 solves (4 samples and 0 for the tornado)" in err, err
+    assert "sweep: 4/4 solves" in err
+    code, _, err = run(capsys, monkeypatch, *sweep, "--quiet")
+    assert code == 0 and "sweep:" not in err, err
+
+
 def test_question_progress_callbacks(measure_instance: Path) -> None:
     """Variants solved one by one report each solve; explain's reference and candidate
     changes (the toy: execution max, its ramp-up, the houses' lead times: 3 changes + 1)
