@@ -306,10 +306,14 @@ class WhatifResult:
         if not g:
             return []
         saved = g["waiting_saved"]
-        waiting = ("waiting cannot be compared" if saved is None
-                   else "waiting does not change" if round(saved) == 0
-                   else f"waiting {'falls' if saved > 0 else 'rises'} by {abs(saved):,.0f} "
-                        "item-years")
+        # waiting_saved compares the plans `finish, waiting` (the finish at its earliest):
+        # said so, as the variants' own plans (the instance's terms) can differ in waiting
+        waiting = ("the least waiting at the earliest finish cannot be compared"
+                   if saved is None
+                   else "the least waiting at the earliest finish does not change"
+                   if round(saved) == 0
+                   else f"the least waiting at the earliest finish "
+                        f"{'falls' if saved > 0 else 'rises'} by {abs(saved):,.0f} item-years")
         return [f"With {joined(self.described or self.additions)}: the earliest finish "
                 f"{moved(g['finish_gain_months'])}, the earliest p95 "
                 f"{moved(g['p95_gain_months'])}, and {waiting}."]

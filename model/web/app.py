@@ -38,7 +38,7 @@ from starlette.background import BackgroundTask
 
 from capplan import api
 from capplan.errors import InputError
-from capplan.report.words import localise
+from capplan.report.words import label, localise
 from capplan.web import svg
 from capplan.web.forms import FormField, overrides, plan_fields
 from capplan.web.jobs import JOB_ID, SHOWN, Jobs, JobSpec, read_json
@@ -326,6 +326,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             request, template,
             {"t": words(lang), "n": number(lang), "n1": number(lang, 1), "lang": lang,
              "say": functools.partial(localise, lang=lang),
+             "lab": functools.partial(label, lang=lang),
              "path": request.url.path, **context},
             status_code=status, headers=headers)
 
@@ -804,9 +805,12 @@ def _int(form: dict[str, str], key: str, low: int, high: int) -> int:
     return int(text)
 
 
-def chart_svg(chart: dict[str, Any], index: int, t: Any, n: Any) -> Markup:
-    """A view's chart as inline SVG with the page's words."""
-    chart = {**chart, "id": f"chart{index}", "marker_label": t("deadline_word")}
+def chart_svg(chart: dict[str, Any], index: int, t: Any, n: Any, lang: str = "en") -> Markup:
+    """A view's chart as inline SVG with the page's words, its series' labels in the page's
+    language (`report.words.localise`)."""
+    chart = {**chart, "id": f"chart{index}", "marker_label": t("deadline_word"),
+             "series": [{**s, "label": localise(str(s["label"]), lang)}
+                        for s in chart.get("series", [])]}
     labels = ", ".join(s["label"] for s in chart.get("series", []))
     if chart["kind"] == "tornado":
         return Markup(svg.tornado_chart(chart, t("tornado_title"), t("tornado_title"),

@@ -113,8 +113,8 @@ def test_added_capacity_is_capacity_in_use(instance: Path, capsys: pytest.Captur
     code, out, _ = run_cli(capsys, monkeypatch, "whatif", str(instance), "--add",
                            "execution=+500@2025", "--no-ledger")
     assert ("With 500 more execution capacity from 2025: the earliest finish moves 12 months "
-            "earlier, the earliest p95 moves 12 months earlier, and waiting falls by 1,500 "
-            "item-years.") in out
+            "earlier, the earliest p95 moves 12 months earlier, and the least waiting at the "
+            "earliest finish falls by 1,500 item-years.") in out
 
 
 def test_sentences_for_no_move_and_a_later_one(instance: Path,
@@ -128,13 +128,14 @@ def test_sentences_for_no_move_and_a_later_one(instance: Path,
                            "execution.max=1500", "--no-ledger")
     assert code == 0
     assert ("With the execution maximum at 1,500 instead of 1,000: the earliest finish does not "
-            "move, the earliest p95 does not move, and waiting does not change.") in out
+            "move, the earliest p95 does not move, and the least waiting at the earliest finish "
+            "does not change.") in out
     code, out, _ = run_cli(capsys, monkeypatch, "whatif", str(instance), "--add",
                            "execution=-500@2026", "--no-ledger")
     assert code == 0
     assert ("With 500 less execution capacity from 2026: the earliest finish moves 24 months "
-            "later, the earliest p95 moves 24 months later, and waiting rises by 2,000 "
-            "item-years.") in out
+            "later, the earliest p95 moves 24 months later, and the least waiting at the "
+            "earliest finish rises by 2,000 item-years.") in out
 
 
 def test_no_negative_zero() -> None:
