@@ -1,7 +1,7 @@
 """Benchmark: build and solve times of the Groningen instance.
 
 For each granularity (year, quarter, month) and solver (HiGHS, CBC), median of 5 runs of
-`plan` with the default terms (finish, waiting):
+`plan` with the instance's own terms (the default `finish, p95, smooth, waiting`):
 - build: building the model's arrays; load: handing them to the solver;
 - solver: wall time inside the solver calls, over all passes;
 - raw: HiGHS alone on the same LPs, each pass's LP written as MPS and solved from scratch
