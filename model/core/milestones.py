@@ -75,7 +75,7 @@ def unit_end_index(ends: np.ndarray, period: int) -> int:
     return int(np.searchsorted(ends, period))
 
 
-def _lagged(starts: np.ndarray, lag: dict[int, float]) -> np.ndarray:
+def lagged(starts: np.ndarray, lag: dict[int, float]) -> np.ndarray:
     """Items leaving a stage per period: sum_k lag[k] * starts[t - k]."""
     out = np.zeros(len(starts))
     for k, share in lag.items():
@@ -101,13 +101,13 @@ def least_undone(built: Built) -> np.ndarray:
         release[quickest] += split.release
     done = np.zeros(n)
     for p, path in enumerate(routing.paths):
-        ready = _lagged(release[p], path.lag["engineering"])
+        ready = lagged(release[p], path.lag["engineering"])
         if path.is_base:
             seg = built.instance.segment[path.segment]
             ready = ready + built.wip_done["engineering"][path.segment]
             ready[0] += seg.in_progress.ready
             done += built.wip_done["execution"][path.segment]
-        done += _lagged(ready, path.lag["execution"])
+        done += lagged(ready, path.lag["execution"])
     return float(built.instance.remaining) - np.cumsum(done)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from capplan.core.backends import Status
 from capplan.core.context import Built
-from capplan.core.milestones import is_milestone, items_needed
+from capplan.core.milestones import is_milestone, items_needed, lagged
 from capplan.core.routing import STAGES
 from capplan.core.solve import Solution
 
@@ -99,15 +99,6 @@ class Plan:
         if a is None:
             return pd.DataFrame()
         return pd.DataFrame({name: a.trajectory[name] for name in TRAJECTORY_COLUMNS})
-
-
-def lagged(starts: np.ndarray, lag: dict[int, float]) -> np.ndarray:
-    """Items leaving a stage per period: sum_k lag[k] * starts[t - k]."""
-    out = np.zeros(len(starts))
-    for k, share in lag.items():
-        if k < len(starts):
-            out[k:] += share * starts[: len(starts) - k]
-    return out
 
 
 def compensated_sum(rows: np.ndarray) -> np.ndarray:

@@ -18,8 +18,8 @@ import pytest
 import capplan
 from builders import INSTANCES
 from capplan.core.context import Built
-from capplan.core.milestones import items_needed
-from capplan.core.results import lagged, segment_flow_records, trajectory_records
+from capplan.core.milestones import items_needed, lagged
+from capplan.core.results import segment_flow_records, trajectory_records
 from capplan.core.routing import STAGES
 from capplan.report.documents import PlanResult
 
