@@ -65,6 +65,18 @@ def _curve(plan: Plan, instance: Instance) -> tuple[list[float], list[float]]:
     return xs, ys
 
 
+def cumulative_axes(ax: Axes, top: float, title: str, lang: str) -> None:
+    """The finish of every cumulative chart: y from 0 to 8% above `top` (the scope, or the
+    highest curve), thousands separators in the language, the axis label, the title, the
+    grid and the legend outside the plot."""
+    ax.set_ylim(bottom=0, top=top * 1.08)
+    style.thousands(ax, lang)
+    ax.set_ylabel(word("cumulative_done", lang))
+    ax.set_title(title, fontsize=10)
+    style.grid(ax)
+    style.legend_outside(ax)
+
+
 def scope_lines(ax: Axes, instances: Sequence[Instance], lang: str) -> None:
     """Each distinct scope (dashed) and its 95% level (dotted), labelled inside the axes at
     the left: the scope's label above its line, the 95% label below its own, so neither is
@@ -149,13 +161,9 @@ def cumulative_figure(plans: list[tuple[str, Plan, Instance]], lang: str = "en",
     deadline_line(ax, first.programme.deadline, lang)
     start_year = int(history[1][0]) if history is not None else first.programme.start
     style.year_axis(ax, start_year - 1, math.ceil(last_x) - 1, word("year_end", lang))
-    ax.set_ylim(bottom=0, top=max(i.scope for _, _, i in plans) * 1.08)
-    style.thousands(ax, lang)
-    ax.set_ylabel(word("cumulative_done", lang))
-    ax.set_title(title or f"{first.programme.name}: {word('cumulative_title', lang)} "
-                 f"({word('markers', lang)})", fontsize=10)
-    style.grid(ax)
-    style.legend_outside(ax)
+    cumulative_axes(ax, max(i.scope for _, _, i in plans),
+                    title or f"{first.programme.name}: {word('cumulative_title', lang)} "
+                    f"({word('markers', lang)})", lang)
     return fig
 
 
@@ -239,12 +247,7 @@ def targets_vs_plan_figure(title: str, table: pd.DataFrame, optimal: pd.DataFram
     deadline_line(ax, instance.programme.deadline, lang)
     if years:
         style.year_axis(ax, min(years) - 1, max(years), word("year_end", lang))
-    ax.set_ylim(bottom=0, top=instance.scope * 1.08)
-    style.thousands(ax, lang)
-    ax.set_ylabel(word("cumulative_done", lang))
-    ax.set_title(title, fontsize=10)
-    style.grid(ax)
-    style.legend_outside(ax)
+    cumulative_axes(ax, instance.scope, title, lang)
     return fig
 
 
@@ -379,12 +382,7 @@ def fan_figure(title: str, fan: pd.DataFrame, instance: Instance, lang: str = "e
     last = xs[int(done.argmax())] + 1.0 if done.any() else xs[-1]
     style.year_axis(ax, math.floor(xs[0]) - 1, math.ceil(last) - 1, word("year_end", lang))
     ax.set_xlim(left=xs[0] - 0.25)
-    ax.set_ylim(bottom=0, top=max(scope, float(fan["P90"].max())) * 1.08)
-    style.thousands(ax, lang)
-    ax.set_ylabel(word("cumulative_done", lang))
-    ax.set_title(title, fontsize=10)
-    style.grid(ax)
-    style.legend_outside(ax)
+    cumulative_axes(ax, max(scope, float(fan["P90"].max())), title, lang)
     return fig
 
 
