@@ -18,6 +18,10 @@ against 1.2 s by interior point at 111k nonzeros (50 quarterly segments), and th
 point grows more slowly with size; but the monthly Groningen plan (107k nonzeros) took 7%
 more CPU in all with it (11.0 s against 10.1 s, the warm passes after it starting from
 another vertex), so the interior point starts above every granularity of Groningen.
+On such a large model a warm re-solve that does not settle within a small share of the rows
+in iterations (`IPM_WARM_SHARE`) starts over by the interior point: at 200 quarterly segments
+a probe that cannot be reached took the dual simplex 25,800 iterations over 30 s (and then
+ended with no status), where the interior point proved it infeasible in 1.6 s.
 
 Time limit: every solve (`Backend.solve`: one LP or MILP, such as one probe of a milestone
 search or one lexicographic pass) may take `time_limit` seconds in the solver (HiGHS's run,
@@ -125,6 +129,13 @@ ALGORITHMS = ("auto", "simplex", "ipm")
 IPM_NONZEROS = 150_000
 """Nonzeros from which a solve from scratch runs the interior point method (`auto`)."""
 WARM_SHARE = 4
+"""A warm re-solve of a simplex-sized model may take this share of a fresh solve's
+iterations before it starts over from scratch."""
+IPM_WARM_SHARE = 64
+"""A warm re-solve of an interior-point-sized model may take 1/64 of the rows in iterations
+(900 at 200 quarterly segments) before it starts over by the interior point. Measured there
+(one plan, CPU s): 92 with a quarter of the rows, 31 with 1/32, 28 with 1/64, 26 with 1/128;
+1/64 keeps the feasible milestone probes (about 200 iterations) warm."""
 INF_ITER = 2_000_000_000
 
 
@@ -189,9 +200,8 @@ class HighsBackend(Backend):
     def _run(self, fresh: bool, primal: bool) -> None:
         """One run of HiGHS: a solve asked for from scratch (`fresh`) by interior point with
         crossover when the model is large (`_ipm`), else (and warm) by the dual simplex, or
-        the primal one (`primal`). A warm start that went astray starts over by the simplex
-        (`fresh` False): measured, the interior point takes far longer to prove a probe
-        infeasible (11.4 s against 1.2 s at 50 quarterly segments)."""
+        the primal one (`primal`). A warm start that went astray starts over the same way
+        (`fresh` True; see `IPM_WARM_SHARE`)."""
         ipm = fresh and self._ipm
         self.h.setOptionValue("solver", "ipm" if ipm else "simplex")
         if ipm:
@@ -214,9 +224,12 @@ class HighsBackend(Backend):
         self.h.setOptionValue("simplex_strategy", 4 if primal else 1)
         # A warm start may wander (seen: a feasibility re-solve taking 1,400 slow iterations
         # over 1.3 s where a fresh solve takes 0.07 s); it gets a quarter of a fresh solve's
-        # iterations, then the solve starts over from scratch. A cap in iterations, not
+        # iterations (a share of the rows on a large model), then the solve starts over from
+        # scratch, by the interior point on a large model. A cap in iterations, not
         # seconds, keeps the path (and so the solution) the same on every machine.
         cap = max(self._fresh_iterations // WARM_SHARE, 250) if not fresh else INF_ITER
+        if self._ipm and not fresh:
+            cap = max(self.h.getNumRow() // IPM_WARM_SHARE, 250)
         self.h.setOptionValue("simplex_iteration_limit", cap)
         self._run(fresh, primal)
         status = self.h.getModelStatus()
@@ -224,7 +237,7 @@ class HighsBackend(Backend):
                 not fresh):
             self.h.clearSolver()  # a warm start that went astray: once more from scratch
             self.h.setOptionValue("simplex_iteration_limit", INF_ITER)
-            self._run(False, primal)
+            self._run(True, primal)  # by the interior point on a large model
             status = self.h.getModelStatus()
             fresh = True
         if status in (ms.kUnknown, ms.kSolveError, ms.kNotset):
