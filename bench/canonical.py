@@ -24,13 +24,9 @@ from capplan.core import solve
 from capplan.inputs.load import load
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--granularity", default="quarter")
-    args = parser.parse_args()
-    instance = load("groningen-2024", None,
-                    [f'programme.granularity="{args.granularity}"']).instance
+def table(granularity: str = "quarter", rounds: int = 7) -> list[str]:
+    """The lines of the table: each way's solves, median solver seconds and ratios."""
+    instance = load("groningen-2024", None, [f'programme.granularity="{granularity}"']).instance
     canonical = solve._canonical
 
     def skip(*_: Any) -> dict[str, str]:
@@ -48,7 +44,7 @@ def main() -> None:
     solves: dict[str, int] = {}
     ratios: dict[str, list[float]] = {k: [] for k in ways}
     added: dict[str, list[float]] = {k: [] for k in ways}  # against the same terms, no passes
-    for _ in range(args.rounds):
+    for _ in range(rounds):
         base = None
         plain: dict[tuple[str, ...], float] = {}
         for name, (terms, passes) in ways.items():
@@ -65,13 +61,22 @@ def main() -> None:
                 plain[tuple(terms)] = solution.solver_seconds
             elif tuple(terms) in plain:
                 added[name].append(solution.solver_seconds / plain[tuple(terms)])
-    print(f"Groningen, {args.granularity}, median of {args.rounds} interleaved rounds")
-    print("ratio: to the first row; passes: to the same terms without the canonical passes")
-    print(f"{'plan':50} {'solves':>6} {'solver s':>9} {'ratio':>6} {'passes':>6}")
+    lines = [f"Groningen, {granularity}, median of {rounds} interleaved rounds",
+             "ratio: to the first row; passes: to the same terms without the canonical passes",
+             f"{'plan':50} {'solves':>6} {'solver s':>9} {'ratio':>6} {'passes':>6}"]
     for name in ways:
         passes_ratio = f"{statistics.median(added[name]):>6.2f}" if added[name] else ""
-        print(f"{name:50} {solves[name]:>6} {statistics.median(seconds[name]):>9.3f} "
-              f"{statistics.median(ratios[name]):>6.2f} {passes_ratio:>6}")
+        lines.append(f"{name:50} {solves[name]:>6} {statistics.median(seconds[name]):>9.3f} "
+                     f"{statistics.median(ratios[name]):>6.2f} {passes_ratio:>6}")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--granularity", default="quarter")
+    args = parser.parse_args()
+    print("\n".join(table(args.granularity, args.rounds)))
 
 
 if __name__ == "__main__":

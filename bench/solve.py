@@ -6,8 +6,9 @@ For each granularity (year, quarter, month) and solver (HiGHS, CBC), median of 5
 - solver: wall time inside the solver calls, over all passes;
 - raw: HiGHS alone on the same LPs, each pass's LP written as MPS and solved from scratch
   (the limit), summed over the passes;
-and for the quarterly instance, the CLI end to end (`capplan plan ... -f json`, imports
-included) against a bare `python -c pass`.
+for the quarterly instance, the CLI end to end (`capplan plan ... -f json`, imports
+included) against a bare `python -c pass`; and what the canonical passes cost (the table of
+bench/canonical.py: the quarterly plan with and without them, in paired rounds).
 
 Run: python bench/solve.py [--repeat 5] [--solvers highs,cbc]
 """
@@ -21,6 +22,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from canonical import table as canonical_table  # bench/canonical.py, beside this file
 
 from capplan.core import backends
 from capplan.core.solve import plan
@@ -111,6 +114,8 @@ def main() -> None:
     cli, bare = cli_seconds(args.repeat)
     print(f"\nCLI end to end, quarterly, `plan -f json`: {cli:.3f} s "
           f"(a bare Python start: {bare:.3f} s)")
+    print("\nWhat the canonical passes cost:")
+    print("\n".join(canonical_table("quarter", max(args.repeat, 7))))
 
 
 if __name__ == "__main__":
