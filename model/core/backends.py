@@ -18,10 +18,14 @@ against 1.2 s by interior point at 111k nonzeros (50 quarterly segments), and th
 point grows more slowly with size; but the monthly Groningen plan (107k nonzeros) took 7%
 more CPU in all with it (11.0 s against 10.1 s, the warm passes after it starting from
 another vertex), so the interior point starts above every granularity of Groningen.
-On such a large model a warm re-solve that does not settle within a small share of the rows
-in iterations (`IPM_WARM_SHARE`) starts over by the interior point: at 200 quarterly segments
-a probe that cannot be reached took the dual simplex 25,800 iterations over 30 s (and then
-ended with no status), where the interior point proved it infeasible in 1.6 s.
+A warm re-solve that does not settle within `WARM_ITERATIONS` simplex iterations starts over
+by the interior point with crossover, whatever the model's size (unless `simplex` is forced;
+a MILP by its own solver again): the probes that wander are
+mostly the ones that cannot be reached, and the interior point proves those infeasible where
+the simplex stalls. Measured: at 200 quarterly segments a probe that cannot be reached took the
+dual simplex 25,800 iterations over 30 s (then no status), the interior point 1.6 s; on the
+monthly Groningen plan of scenario mjvp one p95 probe stalled both simplexes, warm and fresh,
+for any time limit (435 iterations in 25 s), the interior point proved it infeasible in 0.16 s.
 
 Time limit: every solve (`Backend.solve`: one LP or MILP, such as one probe of a milestone
 search or one lexicographic pass) may take `time_limit` seconds in the solver (HiGHS's run,
@@ -128,14 +132,13 @@ class Backend(ABC):
 ALGORITHMS = ("auto", "simplex", "ipm")
 IPM_NONZEROS = 150_000
 """Nonzeros from which a solve from scratch runs the interior point method (`auto`)."""
-WARM_SHARE = 4
-"""A warm re-solve of a simplex-sized model may take this share of a fresh solve's
-iterations before it starts over from scratch."""
-IPM_WARM_SHARE = 64
-"""A warm re-solve of an interior-point-sized model may take 1/64 of the rows in iterations
-(900 at 200 quarterly segments) before it starts over by the interior point. Measured there
-(one plan, CPU s): 92 with a quarter of the rows, 31 with 1/32, 28 with 1/64, 26 with 1/128;
-1/64 keeps the feasible milestone probes (about 200 iterations) warm."""
+WARM_ITERATIONS = 250
+"""Simplex iterations a warm re-solve may take before it starts over by the interior point.
+Measured in paired rounds against the former cap (a quarter of the last fresh solve's
+iterations, then the simplex from scratch): the quarterly Groningen plan 1.00x, a sweep's
+samples 0.99x, the plan with terms `finish, waiting` 1.11x; the monthly mjvp plan, which ran
+into any time limit, 3.1 s; the plan of 200 quarterly segments 92 to 26 CPU s. A cap in
+iterations, not seconds, keeps the path (and so the solution) the same on every machine."""
 INF_ITER = 2_000_000_000
 
 
@@ -175,9 +178,10 @@ class HighsBackend(Backend):
         self.h = h
         self._num_col = lp.num_col
         self._all_cols = np.arange(lp.num_col, dtype=np.int32)
-        self._fresh_iterations = 0
+        self._integer = bool(lp.col_integer.any())
+        self._restart_ipm = algorithm != "simplex" and not self._integer
         self._ipm = algorithm == "ipm" or (
-            algorithm == "auto" and len(lp.values) >= IPM_NONZEROS and not lp.col_integer.any())
+            algorithm == "auto" and len(lp.values) >= IPM_NONZEROS and not self._integer)
         self._last_ran = "dual simplex"
         self.deadline = float(time_limit)
         """Where HiGHS's run clock may stand at most during the current solve."""
@@ -197,12 +201,11 @@ class HighsBackend(Backend):
     def _ran(self, fresh: bool, primal: bool) -> str:
         return self._last_ran
 
-    def _run(self, fresh: bool, primal: bool) -> None:
-        """One run of HiGHS: a solve asked for from scratch (`fresh`) by interior point with
-        crossover when the model is large (`_ipm`), else (and warm) by the dual simplex, or
-        the primal one (`primal`). A warm start that went astray starts over the same way
-        (`fresh` True; see `IPM_WARM_SHARE`)."""
-        ipm = fresh and self._ipm
+    def _run(self, fresh: bool, primal: bool, ipm: bool = False) -> None:
+        """One run of HiGHS: by interior point with crossover when asked (`ipm`) or for a
+        solve from scratch (`fresh`) of a large model (`_ipm`), else by the dual simplex, or
+        the primal one (`primal`)."""
+        ipm = ipm or (fresh and self._ipm)
         self.h.setOptionValue("solver", "ipm" if ipm else "simplex")
         if ipm:
             self.h.setOptionValue("run_crossover", "on")
@@ -223,23 +226,16 @@ class HighsBackend(Backend):
             self.h.clearSolver()
         self.h.setOptionValue("simplex_strategy", 4 if primal else 1)
         # A warm start may wander (seen: a feasibility re-solve taking 1,400 slow iterations
-        # over 1.3 s where a fresh solve takes 0.07 s); it gets a quarter of a fresh solve's
-        # iterations (a share of the rows on a large model), then the solve starts over from
-        # scratch, by the interior point on a large model. A cap in iterations, not
-        # seconds, keeps the path (and so the solution) the same on every machine.
-        cap = max(self._fresh_iterations // WARM_SHARE, 250) if not fresh else INF_ITER
-        if self._ipm and not fresh:
-            cap = max(self.h.getNumRow() // IPM_WARM_SHARE, 250)
-        self.h.setOptionValue("simplex_iteration_limit", cap)
+        # over 1.3 s where a fresh solve takes 0.07 s): after WARM_ITERATIONS it starts over.
+        self.h.setOptionValue("simplex_iteration_limit", INF_ITER if fresh else WARM_ITERATIONS)
         self._run(fresh, primal)
         status = self.h.getModelStatus()
         if status in (ms.kUnknown, ms.kSolveError, ms.kNotset, ms.kIterationLimit) and (
                 not fresh):
-            self.h.clearSolver()  # a warm start that went astray: once more from scratch
+            self.h.clearSolver()  # a warm start that went astray: from scratch, by interior point
             self.h.setOptionValue("simplex_iteration_limit", INF_ITER)
-            self._run(True, primal)  # by the interior point on a large model
+            self._run(True, primal, ipm=self._restart_ipm)
             status = self.h.getModelStatus()
-            fresh = True
         if status in (ms.kUnknown, ms.kSolveError, ms.kNotset):
             # The other simplex as a last resort. Seen on a small quarterly plan with a tight
             # engineering limit: a run ending with no status, warm and fresh. Seen on a
@@ -254,16 +250,6 @@ class HighsBackend(Backend):
             self.h.run()
             self._last_ran = "primal simplex" if not primal else "dual simplex"
             status = self.h.getModelStatus()
-            fresh = True
-        if fresh:
-            info = self.h.getInfo()
-            # An interior point solve has no simplex count of its own: the warm cap is then
-            # a quarter of the rows, about a quarter of a dual simplex solve from scratch
-            # on these models (8,811 iterations on 14,495 rows at 50 quarterly segments).
-            self._fresh_iterations = (int(info.simplex_iteration_count)
-                                      if self._last_ran != "interior point"
-                                      else max(int(info.simplex_iteration_count),
-                                               self.h.getNumRow()))
         seconds = time.perf_counter() - started
         if status == ms.kOptimal:
             x = np.array(self.h.getSolution().col_value)

@@ -128,8 +128,9 @@ def plan(
     what-if's plan without the change, a re-plan's baseline): among the plans equally good on
     every term, the one closest to it is chosen (see `_canonical`).
     algorithm: how HiGHS solves from scratch (`auto`: interior point for large models, else
-    dual simplex; `simplex`; `ipm`); warm re-solves always use the simplex. The printed plan
-    is the same whichever (`_canonical`); `Solution.algorithm` says which ran.
+    dual simplex; `simplex`; `ipm`); warm re-solves use the simplex, and one that wanders
+    starts over by the interior point (by the simplex when `simplex` is forced). The printed
+    plan is the same whichever (`_canonical`); `Solution.algorithm` says which ran.
     """
     started = time.perf_counter()
     terms = expand_terms(terms or instance.objective.terms)

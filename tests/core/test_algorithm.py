@@ -35,12 +35,16 @@ def test_interior_point_and_simplex_same_canonical_plan(scenario: str | None) ->
 
 
 def test_auto_chooses_by_size() -> None:
-    """`auto` runs the simplex on Groningen (22k nonzeros, below IPM_NONZEROS) and names the
-    algorithms with their counts, which add up to the solves."""
+    """`auto` runs the first solve (from scratch) by the dual simplex on Groningen (22k
+    nonzeros, below IPM_NONZEROS) and names the algorithms with their counts, in the order
+    they first ran, which add up to the solves; forced `simplex`, no solve runs the interior
+    point, not even a warm start that starts over."""
     instance = load(INSTANCES / "groningen-2024.toml").instance
     built, solution = plan(instance)
     assert len(built.lp.values) < IPM_NONZEROS
-    assert "interior point" not in solution.algorithm
+    assert solution.algorithm.startswith("dual simplex ")
+    _, forced = plan(instance, algorithm="simplex")
+    assert "interior point" not in forced.algorithm
     counts = [int(part.rsplit(" ", 1)[1]) for part in solution.algorithm.split(", ")]
     assert sum(counts) == solution.solves
 
