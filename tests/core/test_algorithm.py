@@ -84,3 +84,24 @@ def test_time_limit_stops_a_plan() -> None:
     instance = load(INSTANCES / "groningen-2024.toml").instance
     _, solution = plan(instance, time_limit=1e-6)
     assert solution.status == Status.TIME_LIMIT and solution.x is None
+
+
+def test_warm_start_that_wanders_starts_over_by_interior_point(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm re-solve past `WARM_ITERATIONS` starts over from scratch by the interior point
+    (with crossover, so the next solve has a basis), and the printed plan is the same: with
+    the cap at one iteration nearly every warm re-solve of Groningen's plan starts over, and
+    its milestones and yearly targets equal those of the plan solved as usual; forced
+    `simplex`, the start over is by the simplex and the plan is the same again."""
+    from capplan.core import backends
+
+    instance = load(INSTANCES / "groningen-2024.toml").instance
+    built, usual = plan(instance)
+    expected = read_plan(built, usual)
+    monkeypatch.setattr(backends, "WARM_ITERATIONS", 1)
+    for algorithm, ran in (("auto", True), ("simplex", False)):
+        built, solution = plan(instance, algorithm=algorithm)
+        result = read_plan(built, solution)
+        assert ("interior point" in solution.algorithm) == ran, solution.algorithm
+        assert result.milestones == expected.milestones
+        assert trajectory_records(result) == trajectory_records(expected)
