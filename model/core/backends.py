@@ -20,12 +20,12 @@ more CPU in all with it (11.0 s against 10.1 s, the warm passes after it startin
 another vertex), so the interior point starts above every granularity of Groningen.
 A warm re-solve that does not settle within `WARM_ITERATIONS` simplex iterations starts over
 by the interior point with crossover, whatever the model's size (unless `simplex` is forced;
-a MILP by its own solver again): the probes that wander are
-mostly the ones that cannot be reached, and the interior point proves those infeasible where
-the simplex stalls. Measured: at 200 quarterly segments a probe that cannot be reached took the
-dual simplex 25,800 iterations over 30 s (then no status), the interior point 1.6 s; on the
-monthly Groningen plan of scenario mjvp one p95 probe stalled both simplexes, warm and fresh,
-for any time limit (435 iterations in 25 s), the interior point proved it infeasible in 0.16 s.
+a MILP by its own solver again): the probes that wander are mostly the ones that cannot be
+reached, and the interior point proves those infeasible where the simplex stalls. Measured:
+at 200 quarterly segments a probe that cannot be reached took the dual simplex 25,800
+iterations over 30 s (then no status), the interior point 1.6 s; on the monthly Groningen
+plan of scenario mjvp one p95 probe stalled both simplexes, warm and fresh, for any time
+limit (435 iterations in 25 s), the interior point proved it infeasible in 0.16 s.
 
 Time limit: every solve (`Backend.solve`: one LP or MILP, such as one probe of a milestone
 search or one lexicographic pass) may take `time_limit` seconds in the solver (HiGHS's run,
@@ -137,7 +137,7 @@ WARM_ITERATIONS = 250
 Measured in paired rounds against the former cap (a quarter of the last fresh solve's
 iterations, then the simplex from scratch): the quarterly Groningen plan 1.00x, a sweep's
 samples 0.99x, the plan with terms `finish, waiting` 1.11x; the monthly mjvp plan, which ran
-into any time limit, 3.1 s; the plan of 200 quarterly segments 92 to 26 CPU s. A cap in
+into any time limit, 2.3 s; the plan of 200 quarterly segments 93 to 22 CPU s. A cap in
 iterations, not seconds, keeps the path (and so the solution) the same on every machine."""
 INF_ITER = 2_000_000_000
 
