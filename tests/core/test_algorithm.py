@@ -105,3 +105,35 @@ def test_warm_start_that_wanders_starts_over_by_interior_point(
         assert ("interior point" in solution.algorithm) == ran, solution.algorithm
         assert result.milestones == expected.milestones
         assert trajectory_records(result) == trajectory_records(expected)
+
+
+def test_probe_after_infeasible_interior_point_starts_from_last_basis(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The interior point proves a probe infeasible without leaving a basis; the next warm
+    re-solve starts from the last optimal basis, not from nothing. Groningen's least-waiting
+    plan is solved; "all done by the end of 2026" cannot be (15,644 items, 7,858 done by then
+    in the plan, and the finish is 2029Q4), and with the warm cap at one iteration the
+    interior point proves it; the bounds put back, the plan's own basis is optimal again, so
+    the re-solve is the dual simplex with no iteration (from nothing it would need hundreds)."""
+    from capplan.core import backends
+    from capplan.core.backends import Status, open_backend
+    from capplan.core.build import build
+    from capplan.core.milestones import done_by_bounds
+    from capplan.core.objectives import linear_cost
+
+    built = build(load(INSTANCES / "groningen-2024.toml").instance)
+    backend = open_backend("highs", built.lp, time_limit=60.0)
+    assert isinstance(backend, HighsBackend)
+    backend.set_cost(linear_cost(built, "waiting"))
+    assert backend.solve(fresh=True).status == Status.OPTIMAL
+    cols, bound = done_by_bounds(built, "finish", built.calendar.last_period_of_year(2026))
+    lower, upper = built.lp.col_lower[cols], built.lp.col_upper[cols]
+    monkeypatch.setattr(backends, "WARM_ITERATIONS", 1)
+    backend.set_bounds(cols, lower, bound)
+    assert backend.solve().status == Status.INFEASIBLE
+    assert backend._last_ran == "interior point"
+    monkeypatch.setattr(backends, "WARM_ITERATIONS", 250)
+    backend.set_bounds(cols, lower, upper)
+    assert backend.solve().status == Status.OPTIMAL
+    assert backend._last_ran == "dual simplex"
+    assert backend.h.getInfo().simplex_iteration_count == 0
