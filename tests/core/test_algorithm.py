@@ -88,8 +88,9 @@ def test_time_limit_stops_a_plan() -> None:
 
 def test_warm_start_that_wanders_starts_over_by_interior_point(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """A warm re-solve past `WARM_ITERATIONS` starts over from scratch by the interior point
-    (with crossover, so the next solve has a basis), and the printed plan is the same: with
+    """A warm re-solve past its cap (`WARM_ITERATIONS`, `WARM_PASS_ITERATIONS`) starts over
+    from scratch by the interior point (with crossover, so the next solve has a basis), and
+    the printed plan is the same: with
     the cap at one iteration nearly every warm re-solve of Groningen's plan starts over, and
     its milestones and yearly targets equal those of the plan solved as usual; forced
     `simplex`, the start over is by the simplex and the plan is the same again."""
@@ -99,6 +100,7 @@ def test_warm_start_that_wanders_starts_over_by_interior_point(
     built, usual = plan(instance)
     expected = read_plan(built, usual)
     monkeypatch.setattr(backends, "WARM_ITERATIONS", 1)
+    monkeypatch.setattr(backends, "WARM_PASS_ITERATIONS", 1)
     for algorithm, ran in (("auto", True), ("simplex", False)):
         built, solution = plan(instance, algorithm=algorithm)
         result = read_plan(built, solution)
