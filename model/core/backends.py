@@ -23,10 +23,10 @@ A warm re-solve that does not settle within `WARM_ITERATIONS` simplex iterations
 model's size (unless `simplex` is forced; a MILP by its own solver again): the probes that
 wander are mostly the ones that cannot be reached, and the interior point proves those
 infeasible where the simplex stalls. Measured: at 200 quarterly segments a probe that cannot
-be reached took the dual simplex 25,800 iterations over 30 s (then no status), the interior
-point 1.6 s; on the monthly Groningen plan of scenario mjvp one p95 probe stalled both
-simplexes, warm and fresh, for any time limit (435 iterations in 25 s), the interior point
-proved it infeasible in 0.16 s.
+be reached took the dual simplex 30,778 iterations over 54 s warm (from scratch it ended
+with no status after 25,800 iterations and 30 s), the interior point 1.6 s; on the monthly
+Groningen plan of scenario mjvp one p95 probe stalled both simplexes, warm and fresh, for
+any time limit (435 iterations in 25 s), the interior point proved it infeasible in 0.16 s.
 
 Time limit: every solve (`Backend.solve`: one LP or MILP, such as one probe of a milestone
 search or one lexicographic pass) may take `time_limit` seconds in the solver (HiGHS's run,
@@ -188,11 +188,11 @@ class HighsBackend(Backend):
         self._all_cols = np.arange(lp.num_col, dtype=np.int32)
         self._integer = bool(lp.col_integer.any())
         self._restart_ipm = algorithm != "simplex" and not self._integer
-        self._ipm = algorithm == "ipm" or (
-            algorithm == "auto" and len(lp.values) >= IPM_NONZEROS and not self._integer)
+        self._ipm = not self._integer and (algorithm == "ipm" or (
+            algorithm == "auto" and len(lp.values) >= IPM_NONZEROS))
         self._last_ran = "dual simplex"
-        self._basis: Any = None
-        """The basis of the last solve that ended optimal, with the rows it was for."""
+        self._basis: tuple[Any, int] | None = None
+        """The basis of the last LP solve that ended optimal, and how many rows it was for."""
         self._basis_lost = False
         """The last solve left no basis (an interior point run that proved infeasibility)."""
         self.deadline = float(time_limit)
@@ -237,11 +237,11 @@ class HighsBackend(Backend):
         if fresh:
             self.h.clearSolver()
         elif self._basis_lost and self._basis is not None and (
-                len(self._basis.row_status) == self.h.getNumRow()):
+                self._basis[1] == self.h.getNumRow()):
             # a warm start from the last optimal basis (a probe after one the interior point
             # proved infeasible, which leaves no basis; bounds changed since keep it dual
             # feasible), not from nothing
-            self.h.setBasis(self._basis)
+            self.h.setBasis(self._basis[0])
         self.h.setOptionValue("simplex_strategy", 4 if primal else 1)
         # A warm start may wander (seen: a feasibility re-solve taking 1,400 slow iterations
         # over 1.3 s where a fresh solve takes 0.07 s): past its cap it starts over.
@@ -271,7 +271,9 @@ class HighsBackend(Backend):
             status = self.h.getModelStatus()
         seconds = time.perf_counter() - started
         if status == ms.kOptimal:
-            self._basis, self._basis_lost = self.h.getBasis(), False
+            if not self._integer:  # a MILP's solve leaves no simplex basis to keep
+                self._basis = (self.h.getBasis(), self.h.getNumRow())
+            self._basis_lost = False
         else:
             self._basis_lost = not self.h.getBasis().valid
         if status == ms.kOptimal:

@@ -31,7 +31,7 @@ from capplan.inputs.load import load
 from capplan.inputs.schema import Instance, expand_terms
 
 STEPS = ("year", "quarter", "month")
-STALLED = 8.0
+STALLED = 30.0
 """Seconds after which a solve of a shipped plan is taken as stalled (each takes under 3)."""
 
 
