@@ -145,14 +145,19 @@ def integer_tables(loaded: Loaded, plan: Plan) -> dict[str, pd.DataFrame]:
 
 
 def _solver_line(console: Console, solution: Solution, lang: str = "en") -> None:
+    import textwrap
+
     from capplan.report.words import localise
 
     how = f" ({solution.algorithm})" if solution.algorithm else ""
-    console.print(localise(
+    line = localise(
         f"Solver: {solution.solver} ({solution.method}), {solution.solves} solves{how}, "
         f"{solution.solver_seconds:.3f} s in the solver, "
         f"{solution.build_seconds + solution.load_seconds:.3f} s building, "
-        f"{solution.seconds:.3f} s in all", lang), style="dim", markup=False)
+        f"{solution.seconds:.3f} s in all", lang)
+    # wrapped at spaces to the terminal's width, as the p95 note is (soft_wrap would cut words)
+    console.print(textwrap.fill(line, width=max(console.width, 40), subsequent_indent="  ",
+                                break_on_hyphens=False), style="dim", markup=False)
 
 
 def variance_view(table: pd.DataFrame) -> pd.DataFrame:

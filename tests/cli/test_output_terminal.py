@@ -186,3 +186,23 @@ def test_question_progress_callbacks(measure_instance: Path) -> None:
     with capplan.api.reporting(lambda k, total: calls.append((k, total))):
         capplan.explain(INSTANCES / "toy.toml")
     assert calls == [(1, 4)] * 4
+
+
+def test_solver_line_wraps_at_spaces_within_80_columns() -> None:
+    """The plan's solver line (solver, solves by algorithm, seconds) is wrapped at spaces to
+    an 80-column terminal, its later lines indented, rather than left to the terminal to cut
+    mid-word: every line fits and every word of it is whole."""
+    from capplan.core.solve import plan
+    from capplan.inputs.load import load
+    from capplan.report.terminal import _solver_line
+
+    _, solution = plan(load(INSTANCES / "groningen-2024.toml").instance)
+    buffer = io.StringIO()
+    _solver_line(Console(file=buffer, width=80, highlight=False, soft_wrap=True,
+                         color_system=None), solution)
+    lines = buffer.getvalue().splitlines()
+    assert len(lines) >= 2 and all(len(line) <= 80 for line in lines)
+    assert all(line.startswith("  ") for line in lines[1:])
+    words = " ".join(line.strip() for line in lines)
+    assert f"{solution.solves} solves ({solution.algorithm})" in words
+    assert words.endswith(f"{solution.seconds:.3f} s in all")

@@ -62,7 +62,7 @@ def english_left(text: str, data: tuple[str, ...] = ()) -> list[str]:
     (and the solver's seconds, written with three decimals)."""
     for name in (*DATA, *data):
         text = text.replace(name, " ")
-    text = re.sub(r"(?m)^.*\bSolver:.*$", " ", text)
+    text = re.sub(r"(?m)^.*\bSolver:.*(\n  .*)*$", " ", text)  # with its wrapped lines
     text = re.sub(r"(/[\w.\-]+)+", " ", text)  # paths
     text = re.sub(r"\b[\w.*]+=[\w.,]+", " ", text)  # overrides and variant labels
     text = re.sub(r"\"[^\"]*\"", " ", text)  # a claim's own text, quoted
